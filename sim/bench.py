@@ -1,0 +1,66 @@
+"""``nanokin bench``: run the scripts in ``benchmarks/`` and collect their reports.
+
+Each ``benchmarks/bench_<name>.py`` defines ``run(quick: bool) -> dict``: a JSON-able
+record whose ``rows`` list holds one dict per measured case (names of both sides,
+times, ratios).  Benchmarks measure ours against a reference or a peer tool in the
+same run; no wall-clock limit is ever asserted.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+
+from sim.paths import repo_root
+from sim.store import atomic_path, provenance
+
+
+def discover() -> dict[str, Path]:
+    bench_dir = repo_root() / "benchmarks"
+    return {p.stem[len("bench_"):]: p for p in sorted(bench_dir.glob("bench_*.py"))}
+
+
+def _load(path: Path):
+    spec = importlib.util.spec_from_file_location(f"nanokin_bench_{path.stem}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _print_rows(name: str, rec: dict) -> None:
+    print(f"== {name} ==")
+    for row in rec.get("rows", []):
+        print("  " + ", ".join(f"{k}={_fmt(v)}" for k, v in row.items()))
+    for line in rec.get("notes", []):
+        print(f"  note: {line}")
+
+
+def _fmt(v):
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def main(quick: bool = False, json_path: str | None = None, only=None) -> int:
+    found = discover()
+    if not found:
+        print("no benchmarks found (benchmarks/ is part of the source tree)", file=sys.stderr)
+        return 1
+    names = only or list(found)
+    unknown = [n for n in names if n not in found]
+    if unknown:
+        print(f"unknown benchmark(s) {unknown}; available: {', '.join(found)}", file=sys.stderr)
+        return 2
+    records = {}
+    for name in names:
+        t0 = time.perf_counter()
+        rec = _load(found[name]).run(quick=quick)
+        rec["total_wall_s"] = time.perf_counter() - t0
+        records[name] = rec
+        _print_rows(name, rec)
+    if json_path:
+        with atomic_path(Path(json_path)) as tmp:
+            tmp.write_text(json.dumps({"provenance": provenance(extra={"quick": quick}),
+                                       "benchmarks": records}, indent=2, default=str))
+        print(f"results written to {json_path}")
+    return 0

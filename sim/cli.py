@@ -1,0 +1,282 @@
+"""The ``nanokin`` command line: a table of subcommands, each imported only when used.
+
+    nanokin run CONFIG [-o OUT.h5]          run one experiment (TOML, or a model's own format)
+    nanokin validate [--only MODEL] [--quick] [--json FILE]
+    nanokin fit MODEL                       fit a model's free parameters to its data
+    nanokin info FILE.h5                    provenance and contents of a result file
+    nanokin export FORMAT CONFIG [-o OUT]   write an experiment in another tool's format
+    nanokin bench [--quick] [--json FILE]   the benchmark suite (ratios against peers)
+    nanokin sweep CONFIG --set KEY=V1,V2 ... parameter sweep into one HDF5 file
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from sim.config import ConfigError
+
+
+def _model_names():
+    from sim.model import VALIDATED
+    return VALIDATED
+
+
+def _load(path: str):
+    """An Experiment from a TOML file or a file another model reads (``.net`` ...)."""
+    from sim.config import load_experiment
+    from sim.model import model_for_suffix
+
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(p, None, str(p), "an existing input file", "file not found")
+    if p.suffix.lower() != ".toml":
+        model = model_for_suffix(p.suffix.lower())
+        if model is None:
+            raise ConfigError(p, None, p.suffix, "a .toml experiment file or a format a model "
+                              "reads", "unknown file type")
+        return model.load_file(p)
+    return load_experiment(p)
+
+
+# ----------------------------------------------------------------------------- run
+
+def _add_run(sub):
+    p = sub.add_parser("run", help="run one experiment")
+    p.add_argument("config", help="experiment file (TOML; or e.g. a BioNetGen .net file)")
+    p.add_argument("-o", "--output", help="result file (default results/<name>.h5)")
+    p.add_argument("--no-plot", action="store_true", help="do not write the PNG")
+    p.add_argument("--seed", type=int, help="override the experiment's seed")
+    p.set_defaults(func=cmd_run)
+
+
+def cmd_run(args) -> int:
+    import dataclasses
+
+    from sim.model import get_model
+    from sim.store import now, write_result
+
+    exp = _load(args.config)
+    if args.seed is not None:
+        if args.seed < 0:
+            raise ConfigError("--seed", "seed", args.seed, "a whole number >= 0")
+        exp = dataclasses.replace(exp, seed=args.seed)
+    model = get_model(exp.model)
+    out = Path(args.output) if args.output else Path("results") / f"{exp.name}.h5"
+    started = now()
+    t0 = time.perf_counter()
+    result = model.run(exp)
+    wall = time.perf_counter() - t0
+    result.solver.setdefault("wall_time_s", round(wall, 4))
+    write_result(out, result, exp, started=started)
+    print(f"{exp.model} / {exp.name}  ({wall:.2f} s)")
+    for name, q in result.summary.items():
+        v = q.values
+        text = f"{v:.4g}" if isinstance(v, float) else str(v)
+        print(f"  {name:32s} {text:>12s} {q.unit}")
+    print(f"result: {out}")
+    if not args.no_plot:
+        png = out.with_suffix(".png")
+        try:
+            model.plot(result, png)
+            if png.exists():
+                print(f"plot:   {png}")
+        except Exception as exc:  # a plot failure must not lose the stored result
+            print(f"warning: plot not written ({exc})", file=sys.stderr)
+    return 0
+
+
+# ----------------------------------------------------------------------------- validate
+
+def _add_validate(sub):
+    p = sub.add_parser("validate", help="compare the reference experiments with measured data")
+    p.add_argument("--only", action="append", choices=list(_model_names()),
+                   help="validate only this model (repeatable)")
+    p.add_argument("--quick", action="store_true", help="smaller ensembles / coarser grids")
+    p.add_argument("--json", dest="json_path", help="also write the rows to this JSON file")
+    p.set_defaults(func=cmd_validate)
+
+
+def cmd_validate(args) -> int:
+    from sim.model import get_model
+    from sim.store import now, provenance
+    from sim.validation import format_table, write_json
+
+    names = args.only or list(_model_names())
+    rows, missing = [], []
+    started = now()
+    for name in names:
+        try:
+            model = get_model(name)
+        except KeyError:
+            missing.append(name)
+            continue
+        t0 = time.perf_counter()
+        print(f"validating {name} ...", file=sys.stderr, flush=True)
+        new = model.validate(quick=args.quick)
+        print(f"  {len(new)} rows in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        rows.extend(new)
+    print(format_table(rows))
+    for name in missing:
+        print(f"model '{name}' is not available in this installation", file=sys.stderr)
+    if args.json_path:
+        prov = provenance(started=started, extra={"command": "validate", "models": names,
+                                                  "quick": args.quick})
+        write_json(args.json_path, rows, prov)
+        print(f"rows written to {args.json_path}")
+    ok = rows and all(r.passed for r in rows) and not missing
+    return 0 if ok else 1
+
+
+# ----------------------------------------------------------------------------- fit
+
+def _add_fit(sub):
+    p = sub.add_parser("fit", help="fit a model's free parameters to its reference data")
+    p.add_argument("model", help="growth, photodoping, photocatalysis or ligand-exchange")
+    p.add_argument("-o", "--output", help="where to write the fit (default inputs/fitted/MODEL.json)")
+    p.set_defaults(func=cmd_fit)
+
+
+def cmd_fit(args) -> int:
+    from sim.model import available_models, get_model
+
+    name = args.model.replace("-", "_")
+    try:
+        model = get_model(name)
+    except KeyError:
+        raise ConfigError("command line", "model", args.model,
+                          ", ".join(available_models()), "unknown model") from None
+    report = model.fit()
+    path = report.save(args.output)
+    print(report.text())
+    print(f"fit written to {path}")
+    return 0 if report.success else 1
+
+
+# ----------------------------------------------------------------------------- info
+
+def _add_info(sub):
+    p = sub.add_parser("info", help="print the provenance and contents of a result file")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_info)
+
+
+def cmd_info(args) -> int:
+    import h5py
+
+    from sim.store import describe
+
+    p = Path(args.file)
+    if not p.exists():
+        raise ConfigError(p, None, str(p), "an existing nanokin result file (.h5)", "file not found")
+    try:
+        print(describe(p))
+    except (OSError, KeyError) as exc:
+        if isinstance(exc, OSError) and not h5py.is_hdf5(p):
+            raise ConfigError(p, None, p.name, "an HDF5 file written by nanokin",
+                              "not an HDF5 file") from None
+        raise
+    return 0
+
+
+# ----------------------------------------------------------------------------- export
+
+def _add_export(sub):
+    p = sub.add_parser("export", help="write an experiment in another tool's format")
+    p.add_argument("format", help="e.g. bngl")
+    p.add_argument("config")
+    p.add_argument("-o", "--output", help="output file (default <name>.<format>)")
+    p.set_defaults(func=cmd_export)
+
+
+def cmd_export(args) -> int:
+    from sim.model import get_model
+
+    exp = _load(args.config)
+    model = get_model(exp.model)
+    exporters = getattr(model, "exporters", {}) or {}
+    if args.format not in exporters:
+        allowed = ", ".join(sorted(exporters)) or "none (this model exports nothing)"
+        raise ConfigError("command line", "format", args.format, allowed,
+                          f"model '{exp.model}' cannot export this format")
+    out = Path(args.output) if args.output else Path(f"{exp.name}.{args.format}")
+    exporters[args.format](exp, out)
+    print(f"wrote {out}")
+    return 0
+
+
+# ----------------------------------------------------------------------------- bench
+
+def _add_bench(sub):
+    p = sub.add_parser("bench", help="run the benchmark suite (ratios against peers)")
+    p.add_argument("--quick", action="store_true", help="shorter runs")
+    p.add_argument("--json", dest="json_path", help="write results to this JSON file")
+    p.add_argument("--only", action="append", help="run only this benchmark (repeatable)")
+    p.set_defaults(func=cmd_bench)
+
+
+def cmd_bench(args) -> int:
+    from sim.bench import main as bench_main
+
+    return bench_main(quick=args.quick, json_path=args.json_path, only=args.only)
+
+
+# ----------------------------------------------------------------------------- sweep
+
+def _add_sweep(sub):
+    p = sub.add_parser("sweep", help="run an experiment over a grid of values")
+    p.add_argument("config")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=V1,V2,...",
+                   help="a config key (dotted) and its values; repeat for a grid")
+    p.add_argument("-o", "--output", help="sweep result file (default results/<name>_sweep.h5)")
+    p.add_argument("--workers", type=int, default=1, help="local processes")
+    p.add_argument("--scheduler", help="dask.distributed scheduler address")
+    p.set_defaults(func=cmd_sweep)
+
+
+def cmd_sweep(args) -> int:
+    from sim.sweep import run_sweep_cli
+
+    return run_sweep_cli(args, _load)
+
+
+COMMANDS = (_add_run, _add_validate, _add_fit, _add_info, _add_export, _add_bench, _add_sweep)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nanokin",
+        description="nanokin: simulation engine for nanocrystal synthesis and photochemistry")
+    parser.add_argument("--version", action="version", version=f"nanokin {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def _version() -> str:
+    import sim
+
+    return sim.__version__
+
+
+def main(argv=None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"nanokin: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nanokin: interrupted; finished results were kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

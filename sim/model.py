@@ -1,0 +1,104 @@
+"""The small interface every nanokin model implements, and the model registry.
+
+A model is an object with one way in (a validated :class:`sim.config.Experiment`)
+and one way out (a :class:`sim.store.Result`):
+
+``name``            registry name (``growth``, ``photodoping`` ...)
+``config_class``    frozen dataclass describing the experiment file's sections
+``run(experiment, progress=None) -> Result``
+``plot(result, path)``               the main picture of a run (PNG)
+``validate(quick=False, progress=None) -> list[Row]``   reference rows (optional)
+``fit(progress=None) -> FitReport``  fit free parameters to data (optional)
+``file_suffixes`` / ``load_file(path)``  other input formats ``nanokin run`` accepts
+``exporters``       ``{format: function(experiment, out_path)}`` for ``nanokin export``
+
+Models are registered as entry points in the ``nanokin.models`` group (see
+``pyproject.toml``) and imported only when asked for, so the command line starts
+fast and ``sim`` does not import chemistry.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import import_module
+from importlib.metadata import entry_points
+
+GROUP = "nanokin.models"
+
+# Fallback used when the distribution metadata is not installed (running from a
+# source tree); kept equal to pyproject.toml by tests/test_cli.py.
+_BUILTIN = {
+    "growth": "kinetics.growth:MODEL",
+    "photodoping": "kinetics.photodoping:MODEL",
+    "photocatalysis": "kinetics.photocatalysis:MODEL",
+    "ligand_exchange": "kinetics.ligand_exchange:MODEL",
+    "network": "kinetics.network:MODEL",
+}
+
+# The models whose reference experiments `nanokin validate` runs, in order.
+VALIDATED = ("growth", "photodoping", "photocatalysis", "ligand_exchange")
+
+
+class Model:
+    """Base class with the optional parts of the interface left empty."""
+
+    name: str = ""
+    config_class: type = object
+    file_suffixes: tuple[str, ...] = ()
+    exporters: dict = {}
+
+    def run(self, experiment, progress=None):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def plot(self, result, path) -> None:
+        return None
+
+    def validate(self, quick: bool = False, progress=None) -> list:
+        return []
+
+    def fit(self, progress=None):
+        raise NotImplementedError(f"model '{self.name}' has no free parameters to fit")
+
+    def load_file(self, path):  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def _table() -> dict[str, str]:
+    table = dict(_BUILTIN)
+    try:
+        for ep in entry_points(group=GROUP):
+            table[ep.name] = ep.value
+    except Exception:  # metadata unreadable: the built-in table still works
+        pass
+    return table
+
+
+def available_models() -> list[str]:
+    return sorted(_table())
+
+
+@lru_cache(maxsize=None)
+def get_model(name: str) -> Model:
+    """The model object registered as ``name``; ``KeyError`` if there is none."""
+    table = _table()
+    if name not in table:
+        raise KeyError(name)
+    module_name, _, attr = table[name].partition(":")
+    try:
+        module = import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            raise KeyError(name) from None
+        raise
+    return getattr(module, attr or "MODEL")
+
+
+def model_for_suffix(suffix: str) -> Model | None:
+    """The model that reads input files ending in ``suffix`` (e.g. ``.net``), if any."""
+    for name in available_models():
+        try:
+            m = get_model(name)
+        except KeyError:
+            continue
+        if suffix in getattr(m, "file_suffixes", ()):
+            return m
+    return None

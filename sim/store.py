@@ -1,0 +1,239 @@
+"""Results in HDF5 (h5py): named arrays with units, and the provenance of the run.
+
+Layout of a result file::
+
+    /                       attrs: nanokin_version, model, experiment, seed, config_text,
+                                   git_revision, host, started, finished, solver (JSON)
+    /data/<name>            datasets; attrs: unit, doc  (names may contain '/' groups)
+    /summary/<name>         scalar datasets; attrs: unit, doc
+
+Files are written to a temporary name beside the target and renamed on success,
+so a crash never leaves a half-written result under the real name.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+import sim
+
+__all__ = ["Quantity", "Result", "write_result", "read_result", "describe", "provenance",
+           "atomic_path", "git_revision", "now"]
+
+
+@dataclass
+class Quantity:
+    """An array or scalar with its unit and a one-line description."""
+
+    values: Any
+    unit: str = ""
+    doc: str = ""
+
+
+@dataclass
+class Result:
+    """What a model run returns: named arrays, scalar summary values, solver settings."""
+
+    model: str
+    arrays: dict[str, Quantity] = field(default_factory=dict)
+    summary: dict[str, Quantity] = field(default_factory=dict)
+    solver: dict[str, Any] = field(default_factory=dict)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, name: str, values, unit: str = "", doc: str = "") -> None:
+        self.arrays[name] = Quantity(np.asarray(values), unit, doc)
+
+    def note(self, name: str, value, unit: str = "", doc: str = "") -> None:
+        self.summary[name] = Quantity(value, unit, doc)
+
+    def __getitem__(self, name: str):
+        if name in self.arrays:
+            return self.arrays[name].values
+        return self.summary[name].values
+
+
+def now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def git_revision() -> str:
+    """The git revision of the source tree, with '+dirty' if modified; '' when unknown."""
+    root = Path(sim.__file__).resolve().parent.parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                             text=True, timeout=5)
+        if rev.returncode != 0:
+            return ""
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, capture_output=True, text=True, timeout=5)
+        return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def provenance(experiment=None, *, seed=None, solver=None, started=None, extra=None) -> dict:
+    """The provenance record stored with every result (also used for JSON outputs)."""
+    import numba
+    import numpy
+    import scipy
+
+    rec = {
+        "nanokin_version": sim.__version__,
+        "git_revision": git_revision(),
+        "host": platform.node(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "numba": numba.__version__,
+        "scipy": scipy.__version__,
+        "started": started or now(),
+        "finished": now(),
+    }
+    if experiment is not None:
+        rec.update(model=experiment.model, experiment=experiment.name,
+                   config_path=experiment.path or "", config_text=experiment.text,
+                   seed=experiment.seed)
+    if seed is not None:
+        rec["seed"] = seed
+    if solver is not None:
+        rec["solver"] = json.dumps(solver, default=str, sort_keys=True)
+    if extra:
+        rec.update(extra)
+    return rec
+
+
+class atomic_path:
+    """Context manager yielding a temporary path that is renamed to ``path`` on success."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.tmp = self.path.with_name(f".{self.path.name}.tmp{os.getpid()}")
+
+    def __enter__(self) -> Path:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            try:
+                self.tmp.unlink()
+            except FileNotFoundError:
+                pass
+        return False
+
+
+def _write_quantity(group: h5py.Group, name: str, q: Quantity) -> None:
+    values = q.values
+    if isinstance(values, str):
+        ds = group.create_dataset(name, data=values, dtype=h5py.string_dtype())
+    else:
+        arr = np.asarray(values)
+        if arr.dtype.kind in "UO":
+            ds = group.create_dataset(name, data=arr.astype(object), dtype=h5py.string_dtype())
+        elif arr.ndim >= 1 and arr.size > 64:
+            ds = group.create_dataset(name, data=arr, compression="gzip", compression_opts=4)
+        else:
+            ds = group.create_dataset(name, data=arr)
+    ds.attrs["unit"] = q.unit
+    ds.attrs["doc"] = q.doc
+
+
+def write_result(path: str | Path, result: Result, experiment=None, *, started=None,
+                 extra: dict | None = None) -> Path:
+    """Write ``result`` and its provenance to ``path`` atomically; returns the path."""
+    path = Path(path)
+    prov = provenance(experiment, solver=result.solver, started=started, extra=extra)
+    prov["model"] = result.model
+    with atomic_path(path) as tmp:
+        with h5py.File(tmp, "w") as f:
+            for k, v in prov.items():
+                f.attrs[k] = v if v is not None else ""
+            for k, v in result.attrs.items():
+                f.attrs[f"result_{k}"] = v
+            data = f.create_group("data")
+            for name, q in result.arrays.items():
+                _write_quantity(data, name, q)
+            summ = f.create_group("summary")
+            for name, q in result.summary.items():
+                _write_quantity(summ, name, q)
+    return path
+
+
+def _read_group(group: h5py.Group, prefix: str = "") -> dict[str, Quantity]:
+    out: dict[str, Quantity] = {}
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            val = obj[()]
+            if isinstance(val, bytes):
+                val = val.decode()
+            elif isinstance(val, np.ndarray) and val.dtype.kind == "O":
+                val = np.array([v.decode() if isinstance(v, bytes) else v for v in val.ravel()],
+                               dtype=object).reshape(val.shape)
+            out[name] = Quantity(val, str(obj.attrs.get("unit", "")), str(obj.attrs.get("doc", "")))
+
+    group.visititems(visit)
+    return out
+
+
+def read_result(path: str | Path) -> tuple[Result, dict]:
+    """Read a result file back: ``(Result, provenance dict)``."""
+    with h5py.File(path, "r") as f:
+        prov = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+        arrays = _read_group(f["data"]) if "data" in f else {}
+        summary = _read_group(f["summary"]) if "summary" in f else {}
+    solver = json.loads(prov.get("solver", "{}") or "{}")
+    attrs = {k[len("result_"):]: v for k, v in prov.items() if k.startswith("result_")}
+    res = Result(model=str(prov.get("model", "")), arrays=arrays, summary=summary,
+                 solver=solver, attrs=attrs)
+    return res, prov
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, (float, np.floating)):
+        return f"{v:.6g}"
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        return _fmt_value(v.item())
+    return str(v)
+
+
+def describe(path: str | Path) -> str:
+    """Human-readable provenance and contents of a result file (``nanokin info``)."""
+    res, prov = read_result(path)
+    lines = [f"nanokin result: {path}"]
+    keys = ["model", "experiment", "seed", "nanokin_version", "git_revision", "host", "platform",
+            "python", "numpy", "numba", "scipy", "started", "finished", "config_path"]
+    for k in keys:
+        if k in prov:
+            lines.append(f"  {k:16s} {prov[k]}")
+    for k, v in prov.items():
+        if k not in keys and k not in ("config_text", "solver") and not k.startswith("result_"):
+            lines.append(f"  {k:16s} {v}")
+    if res.solver:
+        lines.append("  solver settings:")
+        for k, v in res.solver.items():
+            lines.append(f"    {k} = {v}")
+    if res.summary:
+        lines.append("summary:")
+        for name, q in res.summary.items():
+            lines.append(f"  {name:32s} {_fmt_value(q.values):>14s} {q.unit:10s} {q.doc}")
+    if res.arrays:
+        lines.append("datasets:")
+        for name, q in res.arrays.items():
+            arr = np.asarray(q.values)
+            lines.append(f"  {name:32s} {str(arr.shape):>14s} {q.unit:10s} {q.doc}")
+    if prov.get("config_text"):
+        lines.append("config:")
+        lines.extend("  | " + ln for ln in str(prov["config_text"]).rstrip().splitlines())
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""nanokin structures: atoms and geometry (ase / pymatgen)."""

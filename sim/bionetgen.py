@@ -1,0 +1,87 @@
+"""Running BioNetGen (BNG2.pl, run_network) and NFsim as independent reference tools.
+
+The ``bionetgen`` package on PyPI ships BNG2.pl with the ``run_network`` and ``NFsim``
+binaries; BNG2.pl needs ``perl``.  These helpers locate the tools, run a model in a
+scratch directory and read the ``.gdat`` observables table, for cross-validation
+tests and benchmarks.  Nothing in the engine depends on them.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+class ToolMissing(RuntimeError):
+    pass
+
+
+@dataclass
+class Tools:
+    bng2: Path
+    nfsim: Path
+    run_network: Path
+    perl: str
+
+
+def find_tools() -> Tools:
+    """Locate BNG2.pl, NFsim, run_network and perl; :class:`ToolMissing` if absent."""
+    perl = shutil.which("perl")
+    if perl is None:
+        raise ToolMissing("perl is not installed (BNG2.pl is a Perl program)")
+    try:
+        import bionetgen
+    except ImportError:
+        raise ToolMissing("the 'bionetgen' package is not installed (pip install bionetgen)") from None
+    sysname = {"Linux": "linux", "Darwin": "mac", "Windows": "win"}.get(platform.system(), "linux")
+    root = Path(bionetgen.__file__).parent / f"bng-{sysname}"
+    bng2 = root / "BNG2.pl"
+    nfsim = root / "bin" / "NFsim"
+    run_network = root / "bin" / "run_network"
+    for p in (bng2, nfsim, run_network):
+        if not p.exists():
+            raise ToolMissing(f"{p} not found in the bionetgen package")
+        if p.suffix != ".pl" and not os.access(p, os.X_OK):
+            p.chmod(p.stat().st_mode | 0o111)
+    return Tools(bng2, nfsim, run_network, perl)
+
+
+def tools_available() -> bool:
+    try:
+        find_tools()
+        return True
+    except ToolMissing:
+        return False
+
+
+def run_bng2(bngl_text: str, *, workdir: str | Path | None = None, timeout: float = 3600,
+             name: str = "model") -> Path:
+    """Run BNG2.pl on ``bngl_text`` (its actions included); returns the work directory."""
+    tools = find_tools()
+    wd = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="nanokin_bng_"))
+    wd.mkdir(parents=True, exist_ok=True)
+    model = wd / f"{name}.bngl"
+    model.write_text(bngl_text)
+    env = dict(os.environ, BNGPATH=str(tools.bng2.parent))
+    proc = subprocess.run([tools.perl, str(tools.bng2), "--outdir", str(wd), str(model)],
+                          cwd=wd, capture_output=True, text=True, timeout=timeout, env=env)
+    (wd / f"{name}.bng2.log").write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-25:])
+        raise RuntimeError(f"BNG2.pl failed (exit {proc.returncode}):\n{tail}")
+    return wd
+
+
+def read_gdat(path: str | Path) -> tuple[list[str], np.ndarray]:
+    """Column names and data of a BioNetGen ``.gdat`` / ``.cdat`` file."""
+    path = Path(path)
+    with path.open() as fh:
+        header = fh.readline().lstrip("#").split()
+    data = np.loadtxt(path, comments="#", ndmin=2)
+    return header, data

@@ -273,6 +273,8 @@ def main(argv=None) -> int:
     except ConfigError as exc:
         print(f"nanokin: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`
+        return 0
     except KeyboardInterrupt:
         print("nanokin: interrupted; finished results were kept", file=sys.stderr)
         return 130

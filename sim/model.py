@@ -32,6 +32,7 @@ _BUILTIN = {
     "photocatalysis": "kinetics.photocatalysis:MODEL",
     "ligand_exchange": "kinetics.ligand_exchange:MODEL",
     "network": "kinetics.network:MODEL",
+    "toy": "kinetics.toy:MODEL",
 }
 
 # The models whose reference experiments `nanokin validate` runs, in order.

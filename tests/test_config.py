@@ -1,0 +1,143 @@
+"""Config validation: every bad input gives a ConfigError naming file, key, value and what
+is allowed, before any work; random and malformed configs never produce a traceback."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.config import ConfigError, Invalid, build, describe_schema, parse_experiment, section, spec
+from sim.model import get_model
+
+
+@dataclass(frozen=True)
+class Cond:
+    temperature_C: float = spec(110.0, unit="°C", ge=-273.15, doc="temperature")
+    water_vol_percent: float = spec(0.25, unit="vol%", ge=0.0, le=100.0)
+    amount_mmol: float = spec(1.2, unit="mmol", ge=0.0)
+    modulator: str = spec("benzoic", choices=("benzoic", "acetic"))
+    times_h: tuple[float, ...] = spec([1.0, 2.0], unit="h", ge=0.0, min_len=1)
+    n: int = spec(3, ge=1)
+    flag: bool = spec(False)
+
+
+@dataclass(frozen=True)
+class Root:
+    conditions: Cond = section(Cond)
+    ratio: float = spec(0.5, ge=0.0, le=1.0)
+
+    def check(self):
+        if self.conditions.amount_mmol == 0 and self.ratio > 0:
+            raise Invalid("ratio", self.ratio, "0 when conditions.amount_mmol is 0",
+                          "impossible ratio")
+
+
+def lookup(name):
+    if name == "demo":
+        class M:
+            config_class = Root
+        return M
+    raise KeyError(name)
+
+
+def parse(text):
+    return parse_experiment(text, file="exp.toml", model_lookup=lookup)
+
+
+def test_defaults_and_types():
+    e = parse('model = "demo"\n[conditions]\ntemperature_C = 80\n')
+    assert e.config.conditions.temperature_C == 80.0
+    assert isinstance(e.config.conditions.temperature_C, float)
+    assert e.config.conditions.times_h == (1.0, 2.0)
+    assert e.name == "exp" and e.seed == 0
+
+
+@pytest.mark.parametrize("text,key,problem", [
+    ('model = "demo"\n[conditions]\ntemprature_C = 80\n', "conditions.temprature_C", "unknown key"),
+    ('model = "demo"\n[conditions]\ntemperature_C = -300\n', "conditions.temperature_C", "out of range"),
+    ('model = "demo"\n[conditions]\nwater_vol_percent = 120\n', "conditions.water_vol_percent", "out of range"),
+    ('model = "demo"\n[conditions]\namount_mmol = -1\n', "conditions.amount_mmol", "out of range"),
+    ('model = "demo"\n[conditions]\ntemperature_C = "hot"\n', "conditions.temperature_C", "wrong type"),
+    ('model = "demo"\n[conditions]\nmodulator = "citric"\n', "conditions.modulator", "not a known choice"),
+    ('model = "demo"\n[conditions]\ntimes_h = []\n', "conditions.times_h", "wrong number of items"),
+    ('model = "demo"\n[conditions]\ntimes_h = [1, -2]\n', "conditions.times_h[1]", "out of range"),
+    ('model = "demo"\n[conditions]\nn = 2.5\n', "conditions.n", "wrong type"),
+    ('model = "demo"\n[conditions]\nflag = 1\n', "conditions.flag", "wrong type"),
+    ('model = "demo"\nratio = 0.3\n[conditions]\namount_mmol = 0\n', "ratio", "impossible ratio"),
+    ('model = "demo"\nconditions = 5\n', "conditions", "wrong type"),
+    ('model = "nothing"\n', "model", "unknown model"),
+    ('seed = 1\n', "model", "required key missing"),
+    ('model = "demo"\nseed = -1\n', "seed", "invalid seed"),
+])
+def test_errors_name_file_key_value_allowed(text, key, problem):
+    with pytest.raises(ConfigError) as info:
+        parse(text)
+    err = info.value
+    assert err.file == "exp.toml"
+    assert err.key == key
+    assert problem in str(err)
+    assert "allowed:" in str(err) and err.allowed
+
+
+def test_malformed_toml():
+    with pytest.raises(ConfigError, match="malformed TOML"):
+        parse('model = "demo"\n[conditions\n')
+
+
+def test_required_key():
+    @dataclass(frozen=True)
+    class Req:
+        x_nm: float = spec(unit="nm", gt=0)
+
+    with pytest.raises(ConfigError, match="required key missing") as info:
+        build(Req, {}, file="f.toml")
+    assert info.value.key == "x_nm"
+    assert build(Req, {"x_nm": 2}).x_nm == 2.0
+
+
+def test_schema_description_lists_units():
+    rows = {r[0]: r for r in describe_schema(Root)}
+    assert "°C" in rows["conditions.temperature_C"][1]
+    assert rows["conditions.modulator"][2] == "'benzoic'"
+
+
+toml_scalars = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
+                         st.text(max_size=8), st.booleans(),
+                         st.lists(st.floats(-5, 5), max_size=3))
+keys = st.sampled_from(["temperature_C", "water_vol_percent", "amount_mmol", "modulator",
+                        "times_h", "n", "flag", "bogus", "temp"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(keys, toml_scalars, max_size=5), st.one_of(st.none(), toml_scalars))
+def test_random_configs_error_cleanly_or_build(cond, ratio):
+    data = {"conditions": cond}
+    if ratio is not None:
+        data["ratio"] = ratio
+    try:
+        cfg = build(Root, data, file="random.toml")
+    except ConfigError as exc:
+        assert exc.file == "random.toml" and exc.key and exc.allowed
+        return
+    c = cfg.conditions
+    assert c.temperature_C >= -273.15 and 0 <= c.water_vol_percent <= 100 and c.amount_mmol >= 0
+    assert c.modulator in ("benzoic", "acetic") and 0 <= cfg.ratio <= 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 50_000), st.one_of(st.floats(-1, 10), st.just(float("nan"))), st.floats(-5, 100),
+       st.integers(-3, 50), st.integers(-2, 40))
+def test_random_toy_runs_or_errors(n, k, t_end, n_times, n_streams):
+    """End to end on a real model: either a ConfigError or a valid run, never a traceback."""
+    model = get_model("toy")
+    text = (f'model = "toy"\n[conditions]\nn_molecules = {n}\nrate_constant_per_s = {k!r}\n'
+            f't_end_s = {t_end!r}\nn_times = {n_times}\n[solver]\nn_streams = {n_streams}\n')
+    try:
+        exp = parse_experiment(text, file="toy.toml")
+    except ConfigError as exc:
+        assert exc.key
+        return
+    res = model.run(exp)
+    assert res["A"][0] == n and (res["A"] >= 0).all()

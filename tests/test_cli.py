@@ -85,3 +85,23 @@ def test_sweep_cli(tmp_path, capsys):
 def test_console_script_installed():
     proc = subprocess.run([sys.executable, "-m", "sim.cli", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0 and "validate" in proc.stdout
+
+
+def test_validate_json_rows_have_exact_keys(tmp_path, monkeypatch, capsys):
+    import sim.model as registry
+    from sim.validation import check_row, relative_row
+
+    class Fake:
+        def validate(self, quick=False, progress=None):
+            return [relative_row("growth", "e1", "size / nm", 25.0, 27.0, 0.3, role="fitted"),
+                    check_row("growth", "e2", "ordering", "a<b", "a>b", False, "same order")]
+
+    monkeypatch.setattr(registry, "get_model", lambda name: Fake())
+    out = tmp_path / "rows.json"
+    assert main(["validate", "--only", "growth", "--json", str(out)]) == 1  # one row fails
+    rows = json.loads(out.read_text())
+    assert [set(r) for r in rows] == [{"experiment", "quantity", "measured", "simulated",
+                                       "deviation", "tolerance", "pass", "model", "role"}] * 2
+    assert rows[0]["pass"] is True and rows[0]["role"] == "fitted" and rows[1]["pass"] is False
+    table = capsys.readouterr().out
+    assert "FAIL" in table and "1 of 2 rows pass" in table

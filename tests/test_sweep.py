@@ -68,3 +68,15 @@ def test_interrupted_sweep_keeps_finished_batches_and_resumes(tmp_path, monkeypa
     full = sweep(exp, grid, tmp_path / "ref.h5", batch_size=5)
     with h5py.File(out) as f, h5py.File(full) as g:
         assert np.array_equal(f["summary/A_final"][()], g["summary/A_final"][()])
+
+
+def test_dask_scheduler_gives_same_numbers(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    exp = parse_experiment(TOY, file="toy.toml")
+    grid = parse_set(["conditions.rate_constant_per_s=0.05,0.1,0.2"])
+    local = sweep(exp, grid, tmp_path / "local.h5", batch_size=2)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        remote = sweep(exp, grid, tmp_path / "dask.h5", batch_size=1, scheduler=cluster.scheduler_address)
+    with h5py.File(local) as f, h5py.File(remote) as g:
+        assert np.array_equal(f["summary/A_final"][()], g["summary/A_final"][()])

@@ -1,0 +1,418 @@
+"""BioNetGen ``.net`` files -> a generic mass-action reaction network.
+
+A ``.net`` file is the expanded reaction network BioNetGen writes from a rule-based
+``.bngl`` model (``generate_network``).  Its blocks are::
+
+    begin parameters   index name value-or-expression
+    begin species      index name initial-amount (number or parameter expression)
+    begin reactions    index reactants products rate [#comment]
+    begin groups       index name members  (member = species or weight*species)
+
+Reactants and products are comma-separated species indices; ``0`` stands for
+"nothing" (a source or a sink).  A species whose name starts with ``$`` is held
+fixed.  The rate expression of an elementary reaction already contains BioNetGen's
+statistical factors (``0.5*kp2`` for a symmetric dimerisation, ``2*kp3`` for two
+equivalent sites), so the stochastic propensity of a reaction with rate constant
+``c`` and reactant multiplicities ``m_s`` is
+
+    a = c * prod_s x_s (x_s - 1) ... (x_s - m_s + 1)
+
+which is what BioNetGen's own SSA (``run_network``) uses: a reaction ``A + A -> B``
+written with BNGL rate ``k`` appears here as ``0.5*k`` and fires with propensity
+``k x_A (x_A - 1) / 2``.  Rate laws other than elementary mass action (``Sat``,
+``MM``, ``Hill``, functions of observables) are refused with a clear
+:class:`NetworkError`.
+
+:func:`read_net` parses a file; :meth:`ReactionNetwork.compile` returns the flat
+arrays the kernels in :mod:`sim.ssa` work on.
+"""
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["NetworkError", "ReactionNetwork", "CompiledNetwork", "read_net", "parse_net",
+           "from_reactions", "propensity_reference"]
+
+
+class NetworkError(ValueError):
+    """A ``.net`` file that cannot be read or uses a rate law that is not supported."""
+
+    def __init__(self, file, line_no, line, problem):
+        self.file, self.line_no, self.line, self.problem = str(file), line_no, line, problem
+        where = f"{self.file}" + (f", line {line_no}" if line_no else "")
+        text = f": {line.strip()!r}" if line else ""
+        super().__init__(f"{where}: {problem}{text}")
+
+
+# ----------------------------------------------------------------------------- expressions
+
+_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+           ast.Div: operator.truediv, ast.Pow: operator.pow}
+_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+_FUNCS = {"exp": math.exp, "log": math.log, "ln": math.log, "log10": math.log10,
+          "sqrt": math.sqrt, "abs": abs, "min": min, "max": max}
+_CONSTS = {"_pi": math.pi, "_e": math.e}
+_UNSUPPORTED_LAWS = ("Sat", "MM", "Hill", "Arrhenius", "FunctionProduct", "TFUN")
+
+
+def evaluate(expr: str, names: dict[str, float]) -> float:
+    """Value of a BioNetGen arithmetic expression (``^`` is a power) over ``names``."""
+    text = expr.strip().replace("^", "**")
+    tree = ast.parse(text, mode="eval")
+
+    def ev(node):
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            if node.id in names:
+                return float(names[node.id])
+            if node.id in _CONSTS:
+                return _CONSTS[node.id]
+            raise KeyError(node.id)
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            return _BINOPS[type(node.op)](ev(node.left), ev(node.right))
+        if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+            return _UNARY[type(node.op)](ev(node.operand))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in _FUNCS and not node.keywords:
+            return float(_FUNCS[node.func.id](*[ev(a) for a in node.args]))
+        raise ValueError(f"unsupported expression element {ast.dump(node)[:40]}")
+
+    return float(ev(tree))
+
+
+# ----------------------------------------------------------------------------- network
+
+@dataclass
+class ReactionNetwork:
+    """Species, mass-action reactions and weighted observables (0-based indices)."""
+
+    species: list[str]
+    initial: np.ndarray                   # int64 molecule counts
+    reactants: list[tuple[int, ...]]      # species indices, repeated for stoichiometry
+    products: list[tuple[int, ...]]
+    rate_constants: np.ndarray            # float64, statistical factors included
+    observables: list[str] = field(default_factory=list)
+    observable_members: list[list[tuple[int, float]]] = field(default_factory=list)
+    fixed: np.ndarray | None = None       # bool per species
+    parameters: dict[str, float] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def n_species(self) -> int:
+        return len(self.species)
+
+    @property
+    def n_reactions(self) -> int:
+        return len(self.reactants)
+
+    def observable_matrix(self) -> np.ndarray:
+        """(n_observables, n_species) weights."""
+        w = np.zeros((len(self.observables), self.n_species))
+        for i, members in enumerate(self.observable_members):
+            for s, wt in members:
+                w[i, s] += wt
+        return w
+
+    def compile(self) -> "CompiledNetwork":
+        return CompiledNetwork.build(self)
+
+
+def _csr(rows: list[list]) -> tuple[np.ndarray, list]:
+    ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    for i, r in enumerate(rows):
+        ptr[i + 1] = ptr[i] + len(r)
+    flat = [x for r in rows for x in r]
+    return ptr, flat
+
+
+@dataclass
+class CompiledNetwork:
+    """Flat arrays (CSR layout) for the numba kernels.
+
+    ``rct_*``: distinct reactant species of reaction r and their multiplicity;
+    ``chg_*``: net change of each non-fixed species r changes;
+    ``dep_*``: reactions whose propensity changes when r fires (r itself included
+    when it does);  ``sdep_*``: reactions having species s as a reactant;
+    ``obs_*``: observables as weighted species sums.
+    """
+
+    n_species: int
+    n_reactions: int
+    rates: np.ndarray
+    rct_ptr: np.ndarray
+    rct_sp: np.ndarray
+    rct_mult: np.ndarray
+    chg_ptr: np.ndarray
+    chg_sp: np.ndarray
+    chg_val: np.ndarray
+    dep_ptr: np.ndarray
+    dep_rx: np.ndarray
+    sdep_ptr: np.ndarray
+    sdep_rx: np.ndarray
+    obs_ptr: np.ndarray
+    obs_sp: np.ndarray
+    obs_w: np.ndarray
+    x0: np.ndarray
+
+    @classmethod
+    def build(cls, net: ReactionNetwork, observables: np.ndarray | None = None):
+        ns, nr = net.n_species, net.n_reactions
+        fixed = net.fixed if net.fixed is not None else np.zeros(ns, dtype=bool)
+        rct_rows, chg_rows = [], []
+        for r in range(nr):
+            counts: dict[int, int] = {}
+            for s in net.reactants[r]:
+                counts[s] = counts.get(s, 0) + 1
+            rct_rows.append(sorted(counts.items()))
+            delta: dict[int, int] = {}
+            for s in net.reactants[r]:
+                delta[s] = delta.get(s, 0) - 1
+            for s in net.products[r]:
+                delta[s] = delta.get(s, 0) + 1
+            chg_rows.append(sorted((s, d) for s, d in delta.items() if d != 0 and not fixed[s]))
+        rct_ptr, rct_flat = _csr(rct_rows)
+        chg_ptr, chg_flat = _csr(chg_rows)
+        sdep_rows: list[list[int]] = [[] for _ in range(ns)]
+        for r, row in enumerate(rct_rows):
+            for s, _ in row:
+                sdep_rows[s].append(r)
+        dep_rows = []
+        for r in range(nr):
+            affected = set()
+            for s, _ in chg_rows[r]:
+                affected.update(sdep_rows[s])
+            dep_rows.append(sorted(affected))
+        dep_ptr, dep_flat = _csr(dep_rows)
+        sdep_ptr, sdep_flat = _csr(sdep_rows)
+        if observables is None:
+            obs_rows = [sorted(m) for m in net.observable_members]
+        else:
+            obs_rows = [[(s, float(w)) for s, w in enumerate(row) if w != 0.0]
+                        for row in np.atleast_2d(observables)]
+        obs_ptr, obs_flat = _csr(obs_rows)
+        i64 = np.int64
+        return cls(
+            n_species=ns, n_reactions=nr,
+            rates=np.ascontiguousarray(net.rate_constants, dtype=np.float64),
+            rct_ptr=rct_ptr, rct_sp=np.array([s for s, _ in rct_flat], dtype=i64),
+            rct_mult=np.array([m for _, m in rct_flat], dtype=i64),
+            chg_ptr=chg_ptr, chg_sp=np.array([s for s, _ in chg_flat], dtype=i64),
+            chg_val=np.array([d for _, d in chg_flat], dtype=i64),
+            dep_ptr=dep_ptr, dep_rx=np.array(dep_flat, dtype=i64),
+            sdep_ptr=sdep_ptr, sdep_rx=np.array(sdep_flat, dtype=i64),
+            obs_ptr=obs_ptr, obs_sp=np.array([s for s, _ in obs_flat], dtype=i64),
+            obs_w=np.array([w for _, w in obs_flat], dtype=np.float64),
+            x0=np.ascontiguousarray(net.initial, dtype=np.int64),
+        )
+
+    def with_observables(self, weights: np.ndarray) -> "CompiledNetwork":
+        """A copy recording the observables given as an (n_obs, n_species) weight matrix."""
+        rows = [[(s, float(w)) for s, w in enumerate(row) if w != 0.0]
+                for row in np.atleast_2d(weights)]
+        ptr, flat = _csr(rows)
+        import dataclasses
+        return dataclasses.replace(self, obs_ptr=ptr,
+                                   obs_sp=np.array([s for s, _ in flat], dtype=np.int64),
+                                   obs_w=np.array([w for _, w in flat], dtype=np.float64))
+
+    def kernel_args(self) -> tuple:
+        return (self.rates, self.rct_ptr, self.rct_sp, self.rct_mult, self.chg_ptr, self.chg_sp,
+                self.chg_val, self.dep_ptr, self.dep_rx, self.sdep_ptr, self.sdep_rx,
+                self.obs_ptr, self.obs_sp, self.obs_w)
+
+
+def propensity_reference(net: ReactionNetwork, x: np.ndarray) -> np.ndarray:
+    """Plain-Python propensities ``c * prod falling factorials`` (the kernels' reference)."""
+    a = np.empty(net.n_reactions)
+    for r in range(net.n_reactions):
+        val = float(net.rate_constants[r])
+        seen: dict[int, int] = {}
+        for s in net.reactants[r]:
+            val *= max(int(x[s]) - seen.get(s, 0), 0)
+            seen[s] = seen.get(s, 0) + 1
+        a[r] = val
+    return a
+
+
+def from_reactions(species: list[str], initial, reactions: list[tuple], observables=None,
+                   source: str = "") -> ReactionNetwork:
+    """A network from ``(reactant_names, product_names, rate_constant)`` tuples.
+
+    Rate constants follow the ``.net`` convention (statistical factors included).
+    ``observables`` maps a name to a list of species names.
+    """
+    idx = {s: i for i, s in enumerate(species)}
+    rcts, prods, rates = [], [], []
+    for rcts_names, prod_names, k in reactions:
+        rcts.append(tuple(idx[s] for s in rcts_names))
+        prods.append(tuple(idx[s] for s in prod_names))
+        rates.append(float(k))
+    obs_names, members = [], []
+    for name, sp in (observables or {}).items():
+        obs_names.append(name)
+        members.append([(idx[s], 1.0) for s in sp])
+    return ReactionNetwork(species=list(species),
+                           initial=np.asarray(initial, dtype=np.int64),
+                           reactants=rcts, products=prods,
+                           rate_constants=np.asarray(rates, dtype=np.float64),
+                           observables=obs_names, observable_members=members,
+                           fixed=np.zeros(len(species), dtype=bool), source=source)
+
+
+# ----------------------------------------------------------------------------- parser
+
+_BLOCK = re.compile(r"^\s*begin\s+(\w+(?:\s+\w+)?)\s*$")
+_END = re.compile(r"^\s*end\s+(\w+(?:\s+\w+)?)\s*$")
+_KNOWN = ("parameters", "species", "reactions", "groups")
+_REFUSED = ("functions", "energy patterns", "population maps")
+
+
+def read_net(path: str | Path) -> ReactionNetwork:
+    """Parse a BioNetGen ``.net`` file; :class:`NetworkError` on anything unsupported."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NetworkError(path, None, None, "file not found") from None
+    except UnicodeDecodeError:
+        raise NetworkError(path, None, None, "not a text file") from None
+    return parse_net(text, file=path)
+
+
+def parse_net(text: str, file: str | Path = "<string>") -> ReactionNetwork:
+    blocks: dict[str, list[tuple[int, str]]] = {}
+    current = None
+    for no, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        m = _BLOCK.match(line)
+        if m:
+            name = m.group(1).lower()
+            if name in _REFUSED:
+                raise NetworkError(file, no, raw, f"the '{name}' block (functions or rate laws "
+                                   "beyond elementary mass action) is not supported")
+            if current is not None:
+                raise NetworkError(file, no, raw, f"block '{current}' is not closed")
+            current = name
+            blocks.setdefault(name, [])
+            continue
+        m = _END.match(line)
+        if m:
+            if current is None or m.group(1).lower() != current:
+                raise NetworkError(file, no, raw, "unmatched 'end'")
+            current = None
+            continue
+        if current is None:
+            raise NetworkError(file, no, raw, "text outside a begin/end block")
+        blocks[current].append((no, raw.split("#", 1)[0].strip()))
+    if current is not None:
+        raise NetworkError(file, None, None, f"block '{current}' is not closed at end of file")
+    for name in ("species", "reactions"):
+        if name not in blocks:
+            raise NetworkError(file, None, None, f"no '{name}' block: not a BioNetGen .net file")
+
+    params: dict[str, float] = {}
+    for no, line in blocks.get("parameters", []):
+        parts = line.split(None, 2)
+        if len(parts) < 2:
+            raise NetworkError(file, no, line, "expected 'index name value'")
+        if len(parts) == 2:  # "name value" without an index
+            parts = ["0"] + parts
+        _, name, expr = parts
+        try:
+            params[name] = evaluate(expr, params)
+        except KeyError as exc:
+            raise NetworkError(file, no, line, f"unknown name {exc.args[0]!r} in parameter") from None
+        except (ValueError, SyntaxError, ZeroDivisionError, OverflowError) as exc:
+            raise NetworkError(file, no, line, f"cannot evaluate parameter ({exc})") from None
+
+    species, initial, fixed, index_of = [], [], [], {}
+    for no, line in blocks["species"]:
+        parts = line.split()
+        if len(parts) != 3:
+            raise NetworkError(file, no, line, "expected 'index species amount'")
+        idx, name, amount = parts
+        try:
+            value = evaluate(amount, params)
+        except (KeyError, ValueError, SyntaxError) as exc:
+            raise NetworkError(file, no, line, f"cannot evaluate initial amount ({exc})") from None
+        if not math.isfinite(value) or value < 0:
+            raise NetworkError(file, no, line, "initial amount must be a finite number >= 0")
+        is_fixed = name.startswith("$")
+        index_of[int(idx)] = len(species)
+        species.append(name.lstrip("$"))
+        initial.append(int(round(value)))
+        fixed.append(is_fixed)
+
+    def species_list(field_text, no, line):
+        out = []
+        for tok in field_text.split(","):
+            tok = tok.strip()
+            if tok == "0":
+                continue
+            try:
+                out.append(index_of[int(tok)])
+            except (ValueError, KeyError):
+                raise NetworkError(file, no, line, f"unknown species index {tok!r}") from None
+        return tuple(out)
+
+    rcts, prods, rates = [], [], []
+    for no, line in blocks["reactions"]:
+        parts = line.split()
+        if len(parts) < 4:
+            raise NetworkError(file, no, line, "expected 'index reactants products rate'")
+        rate_text = " ".join(parts[3:])
+        for law in _UNSUPPORTED_LAWS:
+            if re.match(rf"^{law}\s*\(", rate_text):
+                raise NetworkError(file, no, line, f"rate law '{law}' is not supported "
+                                   "(only elementary mass action)")
+        try:
+            k = evaluate(rate_text, params)
+        except KeyError as exc:
+            raise NetworkError(file, no, line, f"rate refers to {exc.args[0]!r}, which is not a "
+                               "parameter (functions/observable-dependent rates are not "
+                               "supported)") from None
+        except (ValueError, SyntaxError, ZeroDivisionError) as exc:
+            raise NetworkError(file, no, line, f"unsupported rate expression ({exc})") from None
+        if not math.isfinite(k) or k < 0:
+            raise NetworkError(file, no, line, "rate constant must be finite and >= 0")
+        rcts.append(species_list(parts[1], no, line))
+        prods.append(species_list(parts[2], no, line))
+        rates.append(k)
+
+    obs_names, members = [], []
+    for no, line in blocks.get("groups", []):
+        parts = line.split()
+        if len(parts) == 2:  # empty group
+            obs_names.append(parts[1])
+            members.append([])
+            continue
+        if len(parts) != 3:
+            raise NetworkError(file, no, line, "expected 'index name members'")
+        row = []
+        for tok in parts[2].split(","):
+            w, _, s = tok.rpartition("*")
+            try:
+                row.append((index_of[int(s)], float(w) if w else 1.0))
+            except (ValueError, KeyError):
+                raise NetworkError(file, no, line, f"bad group member {tok!r}") from None
+        obs_names.append(parts[1])
+        members.append(row)
+
+    return ReactionNetwork(species=species, initial=np.array(initial, dtype=np.int64),
+                           reactants=rcts, products=prods,
+                           rate_constants=np.array(rates, dtype=np.float64),
+                           observables=obs_names, observable_members=members,
+                           fixed=np.array(fixed, dtype=bool), parameters=params,
+                           source=str(file))

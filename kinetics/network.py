@@ -1,0 +1,303 @@
+"""Any mass-action reaction network from a BioNetGen ``.net`` file, simulated by SSA.
+
+``nanokin run model.net`` runs the network with the defaults below; a TOML file
+gives the settings explicitly::
+
+    model = "network"
+    seed = 7
+    [network]
+    file = "multistate.net"      # relative to this TOML file
+    t_end_s = 10.0               # end time, in the model's time unit
+    n_times = 101                # output times, evenly spaced from 0
+    n_trajectories = 64
+    method = "auto"              # "direct", "rssa" or "auto"
+    observables = []             # group names to record (empty: all groups)
+    record_species = false       # also record every species count
+
+The result holds, for every observable, all trajectories and their mean and
+standard deviation at each output time (HDF5), and a PNG of mean ± s.d. bands.
+The kernels are in :mod:`sim.ssa`, the reader in :mod:`sim.network`.
+
+``validate`` compares the kernels with exact results (first-order decay, the
+birth–death stationary Poisson law) and, when the ``bionetgen`` package is
+installed, with BioNetGen's own SSA (``run_network``) on the multistate and
+multisite2 benchmark networks: ensemble means and variances of every observable
+must agree within three standard errors of their difference.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.config import ConfigError, Experiment, Invalid, section, spec
+from sim.model import Model
+from sim.store import Result
+from sim.validation import Row
+
+BENCHMARK_MODELS = Path("/work/shared/benchmark-models")
+
+# networks up to this many reactions run the direct method under method = "auto";
+# above it the rejection-based SSA is faster (benchmarks/RESULTS.md)
+AUTO_DIRECT_MAX_REACTIONS = 64
+_MAX_OUTPUT_VALUES = 200_000_000
+
+
+@dataclass(frozen=True)
+class NetworkSection:
+    file: str = spec(doc="BioNetGen .net file (a path relative to the experiment file)")
+    t_end_s: float = spec(10.0, gt=0.0, le=1e12, unit="model time unit (s for the benchmark "
+                          "models)", doc="end time of every trajectory")
+    n_times: int = spec(101, ge=2, le=1_000_000, doc="output times, evenly spaced, t = 0 included")
+    n_trajectories: int = spec(64, ge=1, le=10_000_000, doc="independent SSA trajectories")
+    method: str = spec("auto", choices=("auto", "direct", "rssa"),
+                       doc="direct method, rejection-based SSA, or auto (direct for networks "
+                           f"of up to {AUTO_DIRECT_MAX_REACTIONS} reactions)")
+    observables: tuple[str, ...] = spec([], doc="group names to record; empty records all "
+                                        "groups (or all species if the file has none)")
+    record_species: bool = spec(False, doc="also record the count of every species")
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    network: NetworkSection = section(NetworkSection, required=True,
+                                      doc="the network file and the simulation settings")
+
+    def check(self):
+        n = self.network
+        if n.n_trajectories * n.n_times * max(1, len(n.observables)) > _MAX_OUTPUT_VALUES:
+            raise Invalid("network.n_trajectories", n.n_trajectories,
+                          f"n_trajectories * n_times * observables <= {_MAX_OUTPUT_VALUES:.0e}",
+                          "the output would not fit in memory")
+
+
+def _toml_text(path: Path, name: str) -> str:
+    return (f'model = "network"\nname = "{name}"\nseed = 0\n\n[network]\n'
+            f'file = "{path.as_posix()}"\n')
+
+
+class NetworkModel(Model):
+    name = "network"
+    config_class = NetworkConfig
+    file_suffixes = (".net",)
+
+    # ------------------------------------------------------------------ input
+    def load_file(self, path) -> Experiment:
+        """An experiment with default settings for a ``.net`` file."""
+        path = Path(path).resolve()
+        from sim.network import NetworkError, read_net
+        try:
+            read_net(path)
+        except NetworkError as exc:
+            raise ConfigError(path, None, exc.line or str(path),
+                              "a BioNetGen .net file of elementary mass-action reactions",
+                              exc.problem) from None
+        return Experiment(model=self.name, name=path.stem,
+                          description=f"SSA ensemble of the BioNetGen network {path.name}",
+                          seed=0, config=NetworkConfig(network=NetworkSection(file=str(path))),
+                          path=str(path), text=_toml_text(path, path.stem))
+
+    def _network(self, experiment):
+        from sim.network import NetworkError, read_net
+        cfg = experiment.config.network
+        p = Path(cfg.file)
+        if not p.is_absolute() and experiment.path:
+            p = Path(experiment.path).parent / p
+        try:
+            net = read_net(p)
+        except NetworkError as exc:
+            raise ConfigError(experiment.path, "network.file", cfg.file,
+                              "a readable BioNetGen .net file of mass-action reactions",
+                              exc.problem if exc.line is None else f"{exc}") from None
+        unknown = [o for o in cfg.observables if o not in net.observables]
+        if unknown:
+            raise ConfigError(experiment.path, "network.observables", unknown[0],
+                              "one of " + (", ".join(net.observables) or "(the file has no "
+                                           "groups)"), "unknown observable")
+        return net
+
+    # ------------------------------------------------------------------ run
+    def run(self, experiment, progress=None) -> Result:
+        import time
+
+        from sim.ssa import simulate
+
+        cfg = experiment.config.network
+        net = self._network(experiment)
+        weights = net.observable_matrix()
+        names = list(net.observables)
+        if cfg.observables:
+            keep = [names.index(o) for o in cfg.observables]
+            weights, names = weights[keep], [names[i] for i in keep]
+        if cfg.record_species or not names:
+            weights = np.vstack([weights, np.eye(net.n_species)]) if names else np.eye(net.n_species)
+            names = names + [f"species/{i + 1}" for i in range(net.n_species)]
+        compiled = net.compile().with_observables(weights)
+        method = cfg.method
+        if method == "auto":
+            method = "direct" if net.n_reactions <= AUTO_DIRECT_MAX_REACTIONS else "rssa"
+        times = np.linspace(0.0, cfg.t_end_s, cfg.n_times)
+        t0 = time.perf_counter()
+        ens = simulate(compiled, times, cfg.n_trajectories, seed=experiment.seed, method=method)
+        wall = time.perf_counter() - t0
+
+        res = Result(model=self.name, solver={
+            "method": method, "n_trajectories": cfg.n_trajectories, "seed": experiment.seed,
+            "rng": "xoshiro256** per trajectory (sim.rng)", "network_file": str(net.source),
+            "propensity": "c * prod falling factorials (BioNetGen .net convention)"})
+        res.add("time", times, "model time unit", "output times")
+        for k, name in enumerate(names):
+            vals = ens.values[:, :, k]
+            label = name if name.startswith("species/") else f"observables/{name}"
+            res.add(label, vals, "molecules", f"{name}: every trajectory (trajectory, time)")
+            if not name.startswith("species/"):
+                res.add(f"mean/{name}", vals.mean(axis=0), "molecules", f"ensemble mean of {name}")
+                res.add(f"sd/{name}", vals.std(axis=0, ddof=1) if vals.shape[0] > 1
+                        else np.zeros(vals.shape[1]), "molecules", f"ensemble s.d. of {name}")
+        if cfg.record_species:
+            res.add("species_names", np.array(net.species, dtype=object), "",
+                    "species names, in the order of species/<index>")
+        res.add("events", ens.events, "", "reaction events per trajectory")
+        res.note("n_species", net.n_species, "", "species in the network")
+        res.note("n_reactions", net.n_reactions, "", "reactions in the network")
+        res.note("events_per_trajectory", float(ens.events.mean()), "", "mean reaction events")
+        res.note("ns_per_event", float(1e9 * wall / max(ens.events.sum(), 1)), "ns",
+                 "wall time per event, all threads together (compilation included on a first "
+                 "run)")
+        res.attrs["observable_names"] = [n for n in names if not n.startswith("species/")]
+        return res
+
+    def plot(self, result, path) -> None:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        names = [k[len("mean/"):] for k in result.arrays if k.startswith("mean/")][:12]
+        if not names:
+            return
+        n = len(names)
+        cols = min(3, n)
+        rows = math.ceil(n / cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False)
+        t = result["time"]
+        for ax, name in zip(axes.flat, names):
+            m, s = result[f"mean/{name}"], result[f"sd/{name}"]
+            traj = result[f"observables/{name}"]
+            for row in traj[:5]:
+                ax.plot(t, row, lw=0.6, alpha=0.5, color="0.5")
+            ax.fill_between(t, m - s, m + s, alpha=0.3, color="C0")
+            ax.plot(t, m, color="C0", lw=1.5)
+            ax.set_title(name, fontsize=9)
+            ax.set_xlabel("time")
+            ax.set_ylabel("molecules")
+        for ax in list(axes.flat)[n:]:
+            ax.axis("off")
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+
+    # ------------------------------------------------------------------ validation
+    def validate(self, quick: bool = False, progress=None) -> list[Row]:
+        rows = analytic_rows(quick)
+        from sim.bionetgen import tools_available
+        if tools_available() and BENCHMARK_MODELS.exists():
+            rows += bionetgen_rows("multistate", 10.0, quick)
+            rows += bionetgen_rows("multisite2", 2.0 if quick else 10.0, quick)
+        return rows
+
+
+# ----------------------------------------------------------------------------- validation
+
+def _z_row(experiment, quantity, ref, ours, se, k=3.0) -> Row:
+    dev = ours - ref
+    z = dev / se if se > 0 else (0.0 if dev == 0 else math.inf)
+    return Row("network", experiment, quantity, float(f"{ref:.6g}"), float(f"{ours:.6g}"),
+               f"{dev:+.3g} ({z:+.2f} SE)", f"<= {k:g} SE ({k * se:.3g})",
+               bool(abs(dev) <= k * se), "predicted")
+
+
+def _var_se(x: np.ndarray) -> float:
+    """Standard error of the sample variance of x (fourth-moment formula)."""
+    n = x.size
+    d = x - x.mean()
+    m2 = np.mean(d**2)
+    m4 = np.mean(d**4)
+    return float(math.sqrt(max(m4 - m2**2 * (n - 3) / (n - 1), 0.0) / n))
+
+
+def analytic_rows(quick: bool = False) -> list[Row]:
+    """Exact laws: first-order decay (binomial) and birth–death (stationary Poisson)."""
+    from sim.network import from_reactions
+    from sim.ssa import METHODS, simulate
+
+    n = 2000 if quick else 20000
+    rows = []
+    k, n0 = 0.2, 500
+    decay = from_reactions(["A"], [n0], [(("A",), (), k)], observables={"A": ["A"]}).compile()
+    t = math.log(2) / k
+    p = 0.5
+    for method in METHODS:
+        res = simulate(decay, np.array([t]), n, seed=101, method=method)
+        rows.append(_z_row("decay A->0, k=0.2/s, n0=500", f"mean A at t1/2 [{method}]", n0 * p,
+                           float(res.mean[0, 0]), math.sqrt(n0 * p * (1 - p) / n)))
+    kb, kd = 50.0, 1.0
+    bd = from_reactions(["X"], [0], [((), ("X",), kb), (("X",), (), kd)],
+                        observables={"X": ["X"]}).compile()
+    lam = kb / kd
+    for method in METHODS:
+        res = simulate(bd, np.array([30.0]), n, seed=202, method=method)
+        x = res.values[:, 0, 0]
+        rows.append(_z_row("birth-death 0->X 50/s, X->0 1/s", f"stationary mean [{method}]",
+                           lam, float(x.mean()), math.sqrt(lam / n)))
+        rows.append(_z_row("birth-death 0->X 50/s, X->0 1/s", f"stationary variance [{method}]",
+                           lam, float(x.var(ddof=1)), math.sqrt((lam + 2 * lam**2) / n)))
+    return rows
+
+
+def bionetgen_ensemble(net_path: Path, t_end: float, n_steps: int, n_runs: int,
+                       seed0: int = 1) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """``n_runs`` run_network SSA trajectories: (observable names, times, values[run, time, obs])."""
+    import tempfile
+
+    from sim.network import run_network_ssa
+
+    out = []
+    with tempfile.TemporaryDirectory(prefix="nanokin_bngens_") as wd:
+        for i in range(n_runs):
+            header, data, _, _ = run_network_ssa(net_path, t_end, n_steps, seed0 + i, workdir=wd)
+            out.append(data[:, 1:])
+    return header[1:], data[:, 0], np.array(out)
+
+
+def bionetgen_rows(name: str, t_end: float, quick: bool, n_runs: int | None = None,
+                   n_ours: int | None = None) -> list[Row]:
+    """Means and variances of every observable at t_end/5 and t_end: nanokin's SSA
+    (both methods) against BioNetGen's run_network SSA, within 3 SE."""
+    from sim.network import read_net
+    from sim.ssa import METHODS, simulate
+
+    path = BENCHMARK_MODELS / f"{name}.net"
+    n_runs = n_runs or (150 if quick else 600)
+    n_ours = n_ours or (600 if quick else 2400)
+    obs, times, ref = bionetgen_ensemble(path, t_end, 5, n_runs)
+    pick = [1, 5]
+    net = read_net(path)
+    compiled = net.compile()
+    rows = []
+    for method in METHODS:
+        ens = simulate(compiled, times, n_ours, seed=303, method=method)
+        for j in pick:
+            for o, oname in enumerate(obs):
+                a, b = ref[:, j, o], ens.values[:, j, o]
+                exp = f"{name} vs BioNetGen SSA ({n_runs} runs), t={times[j]:g} [{method}, {n_ours}]"
+                se_m = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+                rows.append(_z_row(exp, f"mean {oname}", float(a.mean()), float(b.mean()), se_m))
+                se_v = math.hypot(_var_se(a), _var_se(b))
+                rows.append(_z_row(exp, f"variance {oname}", float(a.var(ddof=1)),
+                                   float(b.var(ddof=1)), se_v))
+    return rows
+
+
+MODEL = NetworkModel()

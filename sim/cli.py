@@ -7,6 +7,7 @@
     nanokin export FORMAT CONFIG [-o OUT]   write an experiment in another tool's format
     nanokin bench [--quick] [--json FILE]   the benchmark suite (ratios against peers)
     nanokin sweep CONFIG --set KEY=V1,V2 ... parameter sweep into one HDF5 file
+    nanokin suggest CONFIG --vary KEY=LO:HI --target NAME=VALUE   conditions to try next
 """
 from __future__ import annotations
 
@@ -242,7 +243,32 @@ def cmd_sweep(args) -> int:
     return run_sweep_cli(args, _load)
 
 
-COMMANDS = (_add_run, _add_validate, _add_fit, _add_info, _add_export, _add_bench, _add_sweep)
+# ----------------------------------------------------------------------------- suggest
+
+def _add_suggest(sub):
+    p = sub.add_parser("suggest", help="rank conditions for a wanted outcome (Latin hypercube)")
+    p.add_argument("config")
+    p.add_argument("--vary", action="append", default=[], metavar="KEY=LO:HI",
+                   help="a config key (dotted) and its range; repeat for more axes")
+    p.add_argument("--target", action="append", default=[], metavar="NAME=VALUE",
+                   help="a summary quantity and the value wanted")
+    p.add_argument("--minimize", action="append", default=[], metavar="NAME",
+                   help="a summary quantity to keep small (e.g. dispersity)")
+    p.add_argument("--points", type=int, default=64, help="conditions to simulate")
+    p.add_argument("--top", type=int, default=10, help="rows to print")
+    p.add_argument("--workers", type=int, default=1, help="local processes")
+    p.add_argument("-o", "--output", help="where to store all simulated points")
+    p.set_defaults(func=cmd_suggest)
+
+
+def cmd_suggest(args) -> int:
+    from sim.suggest import run_suggest_cli
+
+    return run_suggest_cli(args, _load)
+
+
+COMMANDS = (_add_run, _add_validate, _add_fit, _add_info, _add_export, _add_bench, _add_sweep,
+            _add_suggest)
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -80,3 +80,20 @@ def test_dask_scheduler_gives_same_numbers(tmp_path):
         remote = sweep(exp, grid, tmp_path / "dask.h5", batch_size=1, scheduler=cluster.scheduler_address)
     with h5py.File(local) as f, h5py.File(remote) as g:
         assert np.array_equal(f["summary/A_final"][()], g["summary/A_final"][()])
+
+
+def test_suggest_finds_the_rate_constant_for_a_target_half_life(tmp_path, capsys):
+    from sim.cli import main
+
+    cfg = tmp_path / "toy.toml"
+    cfg.write_text(TOY)
+    out = tmp_path / "sg.h5"
+    assert main(["suggest", str(cfg), "--vary", "conditions.rate_constant_per_s=0.01:1",
+                 "--target", "half_life=6.93", "--points", "40", "--top", "3", "-o", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    best_k = float(lines[1].split()[0])
+    assert abs(best_k - 0.1) < 0.03  # ln2 / 6.93 s = 0.1 s^-1; the sample spacing is ~0.025
+    assert main(["suggest", str(cfg), "--vary", "conditions.rate_constant_per_s=1:0.1",
+                 "--target", "half_life=1"]) == 2
+    assert main(["suggest", str(cfg), "--vary", "conditions.rate_constant_per_s=0.1:1",
+                 "--target", "nonexistent=1", "--points", "4", "-o", str(tmp_path / "x.h5")]) == 2

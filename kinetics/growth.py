@@ -118,7 +118,7 @@ class GrowthParameters:
     # nucleation
     gamma_J_m2: float = 0.01           # interfacial energy of MIL-125 / solution; prior
     node_volume_nm3: float = 4 * VOLUME_PER_TI_NM3 * 2  # growth unit: one Ti8 node, nm³
-    log_nuc_prefactor: float = 24.0    # log10 A, nuclei/(L s); prior
+    log_nuc_prefactor: float = 28.0    # log10 A, nuclei/(L s) (1e31 m^-3 s^-1); CNT prior, range 1e30-1e35 m^-3 s^-1
     log_csat_ref_M: float = -6.0       # fitted: log10 solubility of M·BDC at 110 °C, ν_ref, H2O:Ti = 1
     s_solubility_per_nu: float = 6.0   # fitted: ln c_sat per unit Charton ν
     h_sol_J_mol: float = 60e3          # dissolution enthalpy of the growth unit; prior
@@ -169,7 +169,7 @@ class Numerics:
     max_classes: int = spec(400, ge=10, le=100000, doc="particle classes kept")
     histogram_bins: int = spec(200, ge=10, le=5000, doc="log-spaced diameter bins")
     output_points: int = spec(61, ge=2, le=10000, doc="times at which the state is stored")
-    max_step_s: float = spec(30.0, unit="s", gt=0, le=3600, doc="largest time step")
+    max_step_s: float = spec(5.0, unit="s", gt=0, le=3600, doc="largest time step")
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,7 @@ def speciation_tableau(pka_mod: float, log_beta_mod: float, p: GrowthParameters)
     return names, logk, stoich
 
 
-def kernel_inputs(s: Synthesis, p: GrowthParameters, max_step_s: float = 30.0):
+def kernel_inputs(s: Synthesis, p: GrowthParameters, max_step_s: float = 5.0):
     """Parameter vector and speciation arrays for the kernel, from chemist units."""
     volume_L = (s.dmf_mL + s.methanol_mL) * 1e-3
     T = s.temperature_C + 273.15
@@ -474,7 +474,7 @@ def simulate(s: Synthesis, p: GrowthParameters | None = None, numerics: Numerics
                       int(steps))
 
 
-def sweep_points(syntheses, p: GrowthParameters | None = None, max_step_s: float = 30.0):
+def sweep_points(syntheses, p: GrowthParameters | None = None, max_step_s: float = 5.0):
     """Mean diameter (nm), dispersity, yield and TiO2 fraction for many conditions,
     run in parallel by :func:`sweep_kernel`.  Returns an (n, 4) array."""
     p = p or GrowthParameters.default()
@@ -602,8 +602,11 @@ REFERENCE = {  # experiment file stems used by the validation rows
                   "modulator_formic"],
 }
 FIT_ROWS = ("precursor_ome_d", "precursor_oet_d", "optimum_d", "ba_u_shape")
-U_RATIO = 1.3       # both ends of the benzoic-acid series at least 30 % above the minimum
+U_RATIO = 1.3       # validation: both ends of the benzoic-acid series at least 30 % above the minimum
 SIZE_TOL = 0.30     # relative tolerance of the sizes
+# the fit aims a little beyond the validation threshold so that output-time
+# stepping (about 1 %) cannot flip the row
+U_FIT_RATIO = 1.35
 
 
 def measured_values() -> dict:
@@ -727,20 +730,21 @@ def fit(progress=None):
     bounds = [(0.005, 0.5), (0.0, 6.0), (-10.0, -3.0), (0.0, 15.0)]
     units = ["mol/L", "log10(1/M)", "log10(mol/L)", "1/nu"]
     used = ["precursor_ome", "precursor_oet", "water_0p25", "ba_00eq", "ba_05eq", "ba_10eq"]
-    syn = [exps[n].config.synthesis for n in used]
     targets = [float(meas["precursor_ome_d"]["value"]), float(meas["precursor_oet_d"]["value"]),
                float(meas["optimum_d"]["value"])]
 
     def sizes(x):
+        # the same runs (and numerics) as the validation rows
         p = dc_replace(prior, **dict(zip(names, map(float, x))))
-        return sweep_points(syn, p)[:, 0]
+        return np.array([simulate(exps[n].config.synthesis, p, exps[n].config.numerics)
+                         .mean_diameter_nm for n in used])
 
     def residuals(x):
         d = np.maximum(sizes(x), 1e-3)
         r = [math.log(d[i] / targets[i]) for i in range(3)]
         # U-shape: both ends at least U_RATIO times the 5 eq size (hinge, zero when met)
-        r.append(max(0.0, math.log(U_RATIO * d[4] / d[3])))
-        r.append(max(0.0, math.log(U_RATIO * d[4] / d[5])))
+        r.append(max(0.0, math.log(U_FIT_RATIO * d[4] / d[3])))
+        r.append(max(0.0, math.log(U_FIT_RATIO * d[4] / d[5])))
         return np.array(r)
 
     def evaluate(x):

@@ -170,6 +170,9 @@ class Numerics:
     histogram_bins: int = spec(200, ge=10, le=5000, doc="log-spaced diameter bins")
     output_points: int = spec(61, ge=2, le=10000, doc="times at which the state is stored")
     max_step_s: float = spec(5.0, unit="s", gt=0, le=3600, doc="largest time step")
+    merge_ratio: float = spec(1.05, ge=1.0, le=10.0,
+                              doc="new nuclei join the newest class while its radius is below "
+                                  "merge_ratio x critical radius (1 = one class per step)")
 
 
 @dataclass(frozen=True)
@@ -182,7 +185,7 @@ class GrowthConfig:
 
 # indices of the parameter vector passed to the kernels
 (I_TEND, I_P0, I_W0, I_L0, I_A0, I_B0, I_KACT, I_WACT, I_KOX, I_CSAT, I_ANUC, I_BNUC,
- I_LCAP, I_KS, I_INVD, I_CSATG, I_KCAP, I_KMS, I_DTMAX, I_NPAR) = range(20)
+ I_LCAP, I_KS, I_INVD, I_CSATG, I_KCAP, I_KMS, I_DTMAX, I_MERGE, I_NPAR) = range(21)
 N_LOGK = 12  # species rows of the speciation tableau
 
 
@@ -208,7 +211,8 @@ def speciation_tableau(pka_mod: float, log_beta_mod: float, p: GrowthParameters)
     return names, logk, stoich
 
 
-def kernel_inputs(s: Synthesis, p: GrowthParameters, max_step_s: float = 5.0):
+def kernel_inputs(s: Synthesis, p: GrowthParameters, max_step_s: float = 5.0,
+                  merge_ratio: float = 1.05):
     """Parameter vector and speciation arrays for the kernel, from chemist units."""
     volume_L = (s.dmf_mL + s.methanol_mL) * 1e-3
     T = s.temperature_C + 273.15
@@ -246,6 +250,8 @@ def kernel_inputs(s: Synthesis, p: GrowthParameters, max_step_s: float = 5.0):
     par[I_KCAP] = 10.0 ** p.log_k_cap * MODULATOR_CAP_FACTOR[s.modulator]
     par[I_KMS] = 10.0 ** p.log_k_metal_surface
     par[I_DTMAX] = max_step_s
+    # new nuclei join the newest class while it is smaller than merge_ratio x r*
+    par[I_MERGE] = merge_ratio
     _, logk, stoich = speciation_tableau(MODULATOR_PKA[s.modulator],
                                          MODULATOR_LOG_BETA[s.modulator], p)
     return par, logk, stoich
@@ -375,7 +381,7 @@ def synthesis_kernel(par, logk, stoich, out_times, edges_nm, r_nm, n_per_L, reco
             per = units_per_particle(r_star, VM_L_PER_MOL_TI)
             if dn * per > 0.5 * max(msol, 0.0):
                 dn = 0.5 * max(msol, 0.0) / per
-            nc, took = add_nuclei(r_nm, n_per_L, nc, dn, r_star, VM_L_PER_MOL_TI, 1.5)
+            nc, took = add_nuclei(r_nm, n_per_L, nc, dn, r_star, VM_L_PER_MOL_TI, par[I_MERGE])
             msol -= took
             ti_part += took
         if msol < 0.0:       # growth overshoot: tiny, booked back from the particles
@@ -458,7 +464,7 @@ def simulate(s: Synthesis, p: GrowthParameters | None = None, numerics: Numerics
     """Run one synthesis (``out_hours``: extra output times, h, merged in)."""
     p = p or GrowthParameters.default()
     numerics = numerics or Numerics()
-    par, logk, stoich = kernel_inputs(s, p, numerics.max_step_s)
+    par, logk, stoich = kernel_inputs(s, p, numerics.max_step_s, numerics.merge_ratio)
     times = np.linspace(0.0, s.time_h, numerics.output_points)
     if out_hours is not None:
         times = np.unique(np.concatenate([times, np.asarray(out_hours, float)]))
@@ -568,18 +574,23 @@ def plot(result: Result, path) -> None:
     hist = result["size_distribution/number_per_L"]
     t = result["time_h"]
     mids = np.sqrt(edges[1:] * edges[:-1])
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig, ax = plt.subplots(figsize=(7.0, 4.4))
     for k in sorted({len(t) // 4, len(t) // 2, len(t) - 1}):
         if hist[k].sum() > 0:
             ax.step(mids, hist[k] / hist[k].sum(), where="mid", label=f"{t[k]:.2g} h")
     ax.set_xscale("log")
+    filled = np.nonzero(hist.sum(axis=0))[0]
+    if filled.size:
+        ax.set_xlim(edges[max(filled[0] - 5, 0)], edges[min(filled[-1] + 6, edges.size - 1)])
     ax.set_xlabel("diameter (nm)")
     ax.set_ylabel("number fraction per bin")
-    ax.set_title(f"MIL-125 size distribution: mean {result['mean_diameter_nm']:.3g} nm, "
-                 f"dispersity {result['dispersity']:.2f}", fontsize=9)
-    ax.legend(fontsize=8)
+    mean = float(result.summary["mean_diameter_nm"].values)
+    disp = float(result.summary["dispersity"].values)
+    ax.set_title(f"MIL-125 size distribution: mean {mean:.3g} nm, dispersity {disp:.2f}",
+                 fontsize=9)
+    ax.legend(fontsize=8, loc="upper left", title="time", title_fontsize=8)
     if "pxrd/two_theta_deg" in result.arrays:
-        inset = fig.add_axes([0.62, 0.5, 0.3, 0.3])
+        inset = fig.add_axes([0.64, 0.52, 0.3, 0.3])
         inset.plot(result["pxrd/two_theta_deg"], result["pxrd/intensity"], lw=0.8)
         inset.set_xlim(5, 15)
         inset.set_yticks([])
@@ -607,6 +618,7 @@ SIZE_TOL = 0.30     # relative tolerance of the sizes
 # the fit aims a little beyond the validation threshold so that output-time
 # stepping (about 1 %) cannot flip the row
 U_FIT_RATIO = 1.35
+U_FIT_WEIGHT = 3.0   # weight of the U-shape residuals against the three sizes
 
 
 def measured_values() -> dict:
@@ -743,8 +755,8 @@ def fit(progress=None):
         d = np.maximum(sizes(x), 1e-3)
         r = [math.log(d[i] / targets[i]) for i in range(3)]
         # U-shape: both ends at least U_RATIO times the 5 eq size (hinge, zero when met)
-        r.append(max(0.0, math.log(U_FIT_RATIO * d[4] / d[3])))
-        r.append(max(0.0, math.log(U_FIT_RATIO * d[4] / d[5])))
+        r.append(U_FIT_WEIGHT * max(0.0, math.log(U_FIT_RATIO * d[4] / d[3])))
+        r.append(U_FIT_WEIGHT * max(0.0, math.log(U_FIT_RATIO * d[4] / d[5])))
         return np.array(r)
 
     def evaluate(x):

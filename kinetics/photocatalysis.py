@@ -240,6 +240,7 @@ class PhotocatalysisConfig:
 # ----------------------------------------------------------------------------- chemistry
 
 CDTE_LATTICE_NM = {"CdTe": 0.6481, "CdSe": 0.6077, "CdS": 0.5832}  # zinc blende a
+MOLAR_MASS_G_MOL = {"CdTe": 240.01, "CdSe": 191.37, "CdS": 144.48}  # per formula unit
 
 
 def cd_per_qd(diameter_nm: float, material: str = "CdTe") -> float:
@@ -907,6 +908,16 @@ class PhotocatalysisModel(Model):
         res.add("stern_volmer/catalyst", c_grid, "M", "catalyst concentration")
         res.add("stern_volmer/I0_over_I", stern_volmer_curve(c_grid, sv_qd_M, p), "1",
                 f"simulated static quenching, {sv_qd_M:g} M QDs")
+        low = c_grid <= 4e-6
+        sv = analysis.stern_volmer_intensity(c_grid[low], res["stern_volmer/I0_over_I"][low],
+                                             p["qd_lifetime_ns"])
+        res.note("stern_volmer_K", sv.K_SV_per_M, "M^-1",
+                 "K_SV fitted to the simulated I0/I at <= 4 uM (analysis.stern_volmer_intensity)")
+        res.note("stern_volmer_kq", sv.kq_per_M_s, "M^-1 s^-1", "k_q = K_SV / tau0")
+        qd_mass_g = r.n_qd_mol * cd_per_qd(r.diameter_nm, cfg.quantum_dots.material) \
+            * MOLAR_MASS_G_MOL[cfg.quantum_dots.material]
+        res.add("h2_per_g", sim["h2_umol"] / qd_mass_g, "umol g^-1",
+                "H2 per gram of QD cores (ligands not counted)")
         res.note("qd_diameter", r.diameter_nm, "nm", "Peng diameter")
         res.note("qd_conc", r.qd_M, "M", "QD particle concentration")
         res.note("mean_catalysts_per_qd", r.mean_catalysts, "1", "Poisson mean (Langmuir)")
@@ -945,7 +956,7 @@ class PhotocatalysisModel(Model):
         import matplotlib.pyplot as plt
 
         t = result["time"]
-        if "h2_per_g" in result.arrays:
+        if "pt_fraction" in result.arrays:
             fig, ax = plt.subplots(1, 2, figsize=(9, 3.5))
             ax[0].plot(t, result["h2_per_g"])
             ax[0].set_ylabel("H$_2$ / µmol g$^{-1}$")

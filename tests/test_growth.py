@@ -138,4 +138,4 @@ def test_cli_run_writes_result_and_plot(tmp_path):
     res, prov = read_result(out)
     assert res["size_distribution/number_per_L"].shape[1] == 200
     assert "growth" in prov["config_text"]
-    assert 5.0 < float(res["mean_diameter_nm"]) < 500.0
+    assert 5.0 < float(res.summary["mean_diameter_nm"].values) < 500.0

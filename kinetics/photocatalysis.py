@@ -51,7 +51,7 @@ import numpy as np
 from numba import njit, prange
 
 from kinetics import analysis
-from kinetics.photophysics import AVOGADRO, photon_energy_J
+from kinetics.photophysics import AVOGADRO, fraction_absorbed, photon_energy_J
 from sim.config import Invalid, section, spec
 from sim.equilibria import Speciation
 from sim.fit import least_squares_fit, load_fitted
@@ -306,7 +306,7 @@ def qd_rates(cfg: PhotocatalysisConfig, p: dict) -> QDRates:
             / AVOGADRO
     else:
         incident = p["xe_incident_flux_umol_h"] * 1e-6 / 3600.0
-        absorbed = incident * (1.0 - 10.0 ** (-eps * qd_M * sol.path_length_cm))
+        absorbed = incident * fraction_absorbed(eps * qd_M * sol.path_length_cm)
     k_abs = absorbed / n_qd_mol
     spec_ = ascorbate_speciation(sol.ascorbic_acid_M, sol.pH, p["pKa1_ascorbic"],
                                  p["pKa2_ascorbic"])
@@ -390,8 +390,11 @@ def qd_h2_kmc(states, n_qd, mean_m, k_e_by_m, k_dmg_by_m, k_decay, f_h, n_crit, 
                 events[s] += 1
                 r = uniform(st) * a
                 if r < ke:
-                    if uniform(st) * m < n1:
-                        if uniform(st) < f_h:
+                    # r/ke is again uniform on (0, 1): it picks the catalyst, and where it
+                    # falls inside the reduced ones, whether that one is protonated
+                    x = (r / ke) * m
+                    if x < n1:
+                        if x / n1 < f_h:
                             h2 += 1
                             n1 -= 1
                     else:
@@ -448,8 +451,9 @@ def qd_h2_kmc_reference(seed_states, n_qd, mean_m, k_e_by_m, k_dmg_by_m, k_decay
                 t = t_next
                 r = u(st) * a
                 if r < ke:
-                    if u(st) * m < n1:
-                        if u(st) < f_h:
+                    x = (r / ke) * m
+                    if x < n1:
+                        if x / n1 < f_h:
                             h2 += 1
                             n1 -= 1
                     else:
@@ -662,6 +666,21 @@ def reference(name: str):
     from sim.paths import model_inputs
 
     return load_experiment(model_inputs(NAME) / f"{name}.toml")
+
+
+def read_data(name: str) -> list[dict]:
+    """Rows of a CSV in inputs/data/ (lines starting with '#' are the source notes)."""
+    import csv
+
+    from sim.paths import data_file
+
+    with open(data_file(name), newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
+def table_s1() -> list[dict]:
+    """Seed 001 Table S1: the literature comparison set of QD/ZnS + molecular catalysts."""
+    return read_data("cdte_table_s1.csv")
 
 
 def _with(cfg, **changes):

@@ -228,3 +228,19 @@ def test_quick_validation_rows():
         if r.role == "fitted":
             assert r.passed, r
     assert by["TON per catalyst: 1.0e-5 M vs 1.0e-6 M"].passed
+
+
+def test_data_files_consistent():
+    s1 = pc.table_s1()
+    assert len(s1) == 21
+    present = [r for r in s1 if r["ref"] == "present work"][0]
+    measured = {r["quantity"]: r for r in pc.read_data("cdte_co_h2.csv")}
+    assert float(present["ton_vs_catalyst"]) == float(measured["ton"]["value"]) == 14400
+    assert float(present["qe"]) == float(measured["quantum_efficiency"]["value"])
+    pv = {r["quantity"]: float(r["value"]) for r in pc.read_data("cspbbr3_h2.csv")}
+    from kinetics.analysis import band_edges
+    assert band_edges(pv["vb_V_cubes"], pv["gap_eV_cubes"])[1] == pytest.approx(pv["cb_V_cubes"])
+    assert band_edges(pv["vb_V_rods"], pv["gap_eV_rods"])[1] == pytest.approx(pv["cb_V_rods"])
+    rods = pc.reference("cspbbr3_rods").config.perovskite
+    assert rods.pl_lifetime_ns == pv["pl_lifetime_ns_rods"]
+    assert rods.br_vacancy_fraction == pv["pb_delta_fraction_rods"]

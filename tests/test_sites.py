@@ -1,0 +1,102 @@
+"""S-site classification and the S-S site-pair table."""
+import numpy as np
+import pytest
+
+from structures.clusters import build_m25, read_structure
+from structures.sites import analyse, c3_triples, classify_sites, pair_table
+
+
+@pytest.fixture(scope="module")
+def built():
+    atoms = build_m25()
+    return atoms, analyse(atoms)
+
+
+def test_12_core_6_apex_and_six_staples(built):
+    _, (sites, pairs, ops, centre) = built
+    assert sites.n_sites == 18
+    assert (sites.site_class == "core").sum() == 12 and (sites.site_class == "apex").sum() == 6
+    assert len(sites.core_metals) == 12 and len(sites.staple_metals) == 12
+    staples, n = np.unique(sites.staple, return_counts=True)
+    assert len(staples) == 6 and np.all(n == 3)
+    for st in staples:   # each staple: two core S and one apex S
+        assert sorted(sites.site_class[sites.staple == st]) == ["apex", "core", "core"]
+
+
+def test_classification_does_not_depend_on_atom_order():
+    atoms = build_m25()
+    perm = np.random.default_rng(1).permutation(len(atoms))
+    shuffled = atoms[perm]
+    a, b = classify_sites(atoms), classify_sites(shuffled)
+    cls_a = dict(zip(map(tuple, np.round(a.positions, 6)), a.site_class))
+    cls_b = dict(zip(map(tuple, np.round(b.positions, 6)), b.site_class))
+    assert cls_a == cls_b
+
+
+def test_pair_classes_of_ideal_cluster(built):
+    _, (sites, pairs, ops, centre) = built
+    inter_core = (pairs.kind == "core-core") & ~pairs.same_staple
+    # the 24 inter-staple terminal-terminal pairs form one symmetry class
+    assert inter_core.sum() == 24
+    assert len(np.unique(pairs.pair_class[inter_core])) == 1
+    assert np.ptp(pairs.distance_A[inter_core]) < 1e-6
+    # symmetry-equivalent pairs share a distance
+    for c in np.unique(pairs.pair_class):
+        assert np.ptp(pairs.distance_A[pairs.pair_class == c]) < 1e-6
+
+
+def test_pair_graph_invariant_under_symmetry(built):
+    _, (sites, pairs, ops, centre) = built
+    p = sites.positions - centre
+    table = {(int(a), int(b)): (round(float(d), 6), int(c), bool(s))
+             for a, b, d, c, s in zip(pairs.i, pairs.j, pairs.distance_A, pairs.pair_class, pairs.same_staple)}
+    assert len(ops) == 24
+    for op in ops:
+        moved = p @ op.T
+        perm = np.linalg.norm(moved[:, None] - p[None], axis=2).argmin(axis=1)
+        assert sorted(perm) == list(range(18))
+        for (a, b), val in table.items():
+            key = tuple(sorted((int(perm[a]), int(perm[b]))))
+            assert table[key] == val
+            assert sites.site_class[perm[a]] == sites.site_class[a]
+
+
+def test_c3_triples_are_site_disjoint(built):
+    _, (sites, pairs, ops, centre) = built
+    sel = (pairs.kind == "core-core") & ~pairs.same_staple
+    tri = c3_triples(sites, pairs, ops, centre, select=sel)
+    assert len(tri) > 0
+    for t in tri:
+        s = {int(x) for k in t for x in (pairs.i[k], pairs.j[k])}
+        assert len(s) == 6 and all(sel[k] for k in t)
+
+
+def test_bridge_fit_orders_dithiols(built):
+    _, (sites, pairs, ops, centre) = built
+    inter = (pairs.kind == "core-core") & ~pairs.same_staple
+    # on ~5.0 A pairs butanedithiol fits best, EDT and rigid BDT are strongly strained
+    e = {k: pairs.strain_kcal[k][inter][0] for k in ("EDT", "PDT", "BuDT", "BDT")}
+    assert e["BuDT"] < e["PDT"] < e["BDT"] and e["PDT"] < e["EDT"]
+    assert np.all(pairs.fit("PDT") <= 1.0) and np.all(pairs.fit("PDTH2_disulfide") == 0.0)
+
+
+@pytest.mark.parametrize("fmt", ["xyz", "pdb"])
+def test_results_unchanged_when_read_back(tmp_path, built, fmt):
+    from ase.io import write
+
+    atoms, (sites, pairs, ops, centre) = built
+    path = tmp_path / f"c.{fmt}"
+    write(str(path), build_m25(with_carbon=True))
+    s2, p2, ops2, c2 = analyse(read_structure(path))
+    assert list(s2.site_class) == list(sites.site_class)
+    assert list(s2.staple) == list(sites.staple)
+    assert np.array_equal(p2.i, pairs.i) and np.array_equal(p2.j, pairs.j)
+    assert np.allclose(p2.distance_A, pairs.distance_A, atol=2e-3)
+    assert np.array_equal(p2.pair_class, pairs.pair_class)
+    assert np.array_equal(p2.same_staple, pairs.same_staple)
+
+
+def test_distance_classes_without_symmetry(built):
+    _, (sites, pairs, ops, centre) = built
+    p2 = pair_table(sites)   # no operations: classes from kind, staple and distance
+    assert len(np.unique(p2.pair_class)) == len(np.unique(pairs.pair_class))

@@ -346,6 +346,27 @@ def run(quick: bool = False, models=None, peers=None) -> dict:
     return {"rows": rows, "notes": notes}
 
 
+def markdown(rec: dict) -> str:
+    """The rows of :func:`run` as a Markdown table (for RESULTS.md)."""
+    lines = ["| network | T | tool | start-up s | run s | events | events from | ns/event "
+             "| peer / nanokin best | status |", "|---|---:|---|---:|---:|---:|---|---:|---:|---|"]
+    for r in rec["rows"]:
+        if "ns_per_event" not in r:
+            continue
+        lines.append(f"| {r['network']} | {r['t_end']:g} | {r['tool']} | {r['startup_s']:.3g} | "
+                     f"{r['run_s']:.3g} | {r['events']:,} | {r['events_from']} | "
+                     f"{r['ns_per_event']:,.0f} | {r['ratio_peer_over_nanokin']:.2f} | "
+                     f"{r['status']} |")
+    extra = [r for r in rec["rows"] if "speedup" in r]
+    for r in extra:
+        lines.append("")
+        lines.append(f"Ensemble of 8 trajectories ({r['network']}, T = {r['t_end']:g}, "
+                     f"{r['tool']}): 1 thread {r['threads_1_wall_s']:.3f} s, 2 threads "
+                     f"{r['threads_2_wall_s']:.3f} s, speed-up {r['speedup']:.2f}, identical "
+                     f"results: {r['identical_results']}.")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     import argparse
     import json
@@ -361,5 +382,7 @@ if __name__ == "__main__":
                         for k, v in row.items()))
     for n in rec["notes"]:
         print("note:", n)
+    print()
+    print(markdown(rec))
     if a.json:
         Path(a.json).write_text(json.dumps(rec, indent=2, default=str))

@@ -204,7 +204,7 @@ class NetworkModel(Model):
         from sim.bionetgen import tools_available
         if tools_available() and BENCHMARK_MODELS.exists():
             rows += bionetgen_rows("multistate", 10.0, quick)
-            rows += bionetgen_rows("multisite2", 2.0 if quick else 10.0, quick)
+            rows += bionetgen_rows("multisite2", 2.0 if quick else 5.0, quick)
         return rows
 
 
@@ -279,8 +279,8 @@ def bionetgen_rows(name: str, t_end: float, quick: bool, n_runs: int | None = No
     from sim.ssa import METHODS, simulate
 
     path = BENCHMARK_MODELS / f"{name}.net"
-    n_runs = n_runs or (150 if quick else 600)
-    n_ours = n_ours or (600 if quick else 2400)
+    n_runs = n_runs or (150 if quick else 400)
+    n_ours = n_ours or (600 if quick else 2000)
     obs, times, ref = bionetgen_ensemble(path, t_end, 5, n_runs)
     pick = [1, 5]
     net = read_net(path)

@@ -116,7 +116,8 @@ def _trbdf2(birth, death, p, h, out, w1, w2, w3, lo, hi):
 
 
 # probabilities below this are treated as exact zeros when choosing the active window
-_NEGLIGIBLE = 1e-250
+# (far below any tolerance a caller can ask for: atol is compared with it in evolve)
+_NEGLIGIBLE = 1e-30
 
 
 @njit(cache=True)
@@ -136,8 +137,9 @@ def advance(birth, death, p, t0, t1, h, rtol, atol, work):
 
     ``h`` is the first trial step (s, <= 0 lets the kernel choose); ``work`` is a
     (6, M+1) float64 scratch array.  Only the window of states holding probability
-    above 1e-250 (plus a margin that grows until its edges stay negligible) is
-    computed, so a narrow distribution on a long chain costs little.
+    above 1e-30 (plus a margin that grows until its edges stay negligible) is
+    computed, so a narrow distribution on a long chain costs little.  States outside
+    the window keep their (negligible) values.
     """
     full = work[0]
     half = work[1]
@@ -184,6 +186,7 @@ def advance(birth, death, p, t0, t1, h, rtol, atol, work):
             for i in range(lo, hi):
                 p[i] = two[i] + (two[i] - full[i]) / 3.0
             t = t1 if last else t + h
+            pad = max(64, pad // 2)
             n_acc += 1
             fac = 5.0 if err == 0.0 else min(5.0, 0.9 * err ** (-1.0 / 3.0))
             # after a step clipped to t1, hand back the unclipped trial step
@@ -206,6 +209,8 @@ def evolve(birth, death, p0, times, *, rtol: float = 1e-8, atol: float = 1e-13,
     and the step counts; keep = "full" also returns ``p`` of shape (len(times), M+1).
     """
     b, d = check_rates(birth, death)
+    if atol < 1e3 * _NEGLIGIBLE:
+        raise ValueError(f"atol must be >= {1e3 * _NEGLIGIBLE:g} (the window threshold)")
     p = np.array(p0, dtype=np.float64, copy=True)
     if p.shape != b.shape:
         raise ValueError("p0 must have the same length as the rate arrays")

@@ -1054,7 +1054,7 @@ def write_bngl(exp, out_path, n_clusters: int | None = None, t_end_min: float | 
         steps = n_steps or max(1, len(cfg.conditions.times_min) - 1)
         lines += ["", "writeXML()",
                   f'simulate({{method=>"nf",t_end=>{t_end:.10g},n_steps=>{steps},'
-                  f'param=>"-cb -gml 1000000"}})']
+                  f'param=>"-gml 1000000"}})']
     out = Path(out_path)
     out.write_text("\n".join(lines) + "\n")
     return out
@@ -1163,7 +1163,7 @@ class LigandExchangeModel(Model):
         return rows
 
     def validate(self, quick: bool = False, progress=None) -> list:
-        n = 600 if quick else 4000
+        n = 300 if quick else 4000
         snaps = {}
         for name in REFERENCE:
             snaps[name] = run_snapshot(load_reference(name), n_clusters=n)

@@ -1,0 +1,288 @@
+"""Ligand-exchange kinetics: kernels against plain references, analytic limits, the model."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+import kinetics.ligand_exchange as le
+from sim.config import ConfigError, parse_experiment, replace
+from sim.rng import stream_states
+
+BASE = """
+model = "ligand_exchange"
+seed = 4
+[cluster]
+initial_ligand = "{init}"
+conc_mM = 0.24
+[reagents]
+monothiol = "TBBT"
+monothiol_equiv = {tbbt}
+{extra}
+[conditions]
+times_min = {times}
+[solver]
+n_clusters = {n}
+"""
+
+
+def experiment(init="PET", tbbt=4500, extra="", times="[0, 2, 5]", n=200, **over):
+    exp = parse_experiment(BASE.format(init=init, tbbt=tbbt, extra=extra, times=times, n=n))
+    if over:
+        exp = dataclasses.replace(exp, config=replace(exp.config, **over))
+    return exp
+
+
+# ---------------------------------------------------------------- kernels vs references
+
+def test_sum_tree_matches_cumulative_search():
+    rng = np.random.default_rng(0)
+    n, size = 37, 64
+    w = rng.random(n) * (rng.random(n) > 0.3)
+    tree = np.zeros(2 * size)
+    for i, v in enumerate(w):
+        le.tree_set(tree, size, i, v)
+    assert tree[1] == pytest.approx(w.sum())
+    cum = np.cumsum(w)
+    for u in rng.random(200):
+        k = le.tree_find(tree, size, u)
+        assert w[k] > 0
+        ref = int(np.searchsorted(cum, u * w.sum(), side="right"))
+        assert k == ref or w[ref] == 0 or abs(cum[min(ref, n - 1)] - u * w.sum()) < 1e-12
+
+
+def _system(init="TBBT", extra='dithiol = "PDT"\ndithiol_equiv = 216', **over):
+    exp = experiment(init=init, extra=extra, **over)
+    return exp, le.build_system(exp.config)
+
+
+def ref_closure_weight(row, partner, shell, sysm):
+    a = sysm.arrays
+    n_mono, n_di = sysm.n_mono, sysm.n_di
+    extra = 0
+    if shell >= 0:
+        for s in range(18):
+            t = partner[s]
+            if n_mono + n_di <= row[s] < n_mono + 2 * n_di and t > s:
+                p = a["pair_of"][s, t]
+                if p < 0 or not a["in_triple"][shell, p]:
+                    extra += 1
+    w = 0.0
+    for p, (i, j) in enumerate(sysm.cand_pairs):
+        for s, t in ((i, j), (j, i)):
+            if n_mono <= row[s] < n_mono + n_di and row[t] < n_mono:
+                d = row[s] - n_mono
+                if shell < 0:
+                    f = a["fit_native"][d, p]
+                elif a["in_triple"][shell, p]:
+                    f = a["fit_xl"][d]
+                else:
+                    f = a["fit_other"][d, min(extra, le.N_EXTRA_LEVELS - 1), p]
+                w += sysm.rates["k_close_per_s"] * f * a["leave"][row[t]]
+    return w
+
+
+def test_weights_match_reference_on_random_states():
+    exp, sysm = _system()
+    a = sysm.arrays
+    rng = np.random.default_rng(2)
+    n_ex = sysm.n_mono + sysm.n_di
+    buf = np.zeros(n_ex)
+    for trial in range(300):
+        row = rng.integers(0, sysm.n_mono + 2 * sysm.n_di, 18).astype(np.int8)
+        partner = -np.ones(18, np.int8)
+        bridged = np.where(row >= n_ex)[0]
+        rng.shuffle(bridged)
+        for x, y in zip(bridged[::2], bridged[1::2]):   # random partners, some off the pair list
+            partner[x], partner[y] = y, x
+        if len(bridged) % 2:
+            row[bridged[-1]] = 0
+        shell = int(rng.integers(-1, len(sysm.triples)))
+        le.exchange_weights(row, a["k_site"], a["leave"], n_ex, buf)
+        ref = np.zeros(n_ex)
+        for s in range(18):
+            if row[s] < n_ex:
+                ref[row[s]] += a["k_site"][s] * a["leave"][row[s]]
+        assert np.allclose(buf, ref)
+        got = le.closure_weight(row, partner, shell, sysm.n_mono, sysm.n_di, a["leave"], a["nbr_site"],
+                                a["nbr_pair"], a["pair_of"], a["fit_native"], a["fit_xl"], a["fit_other"],
+                                a["in_triple"], sysm.rates["k_close_per_s"])
+        assert got == pytest.approx(ref_closure_weight(row, partner, shell, sysm), rel=1e-12, abs=1e-300)
+        assert le.dangling_count(row, sysm.n_mono, sysm.n_di) == int(np.sum((row >= sysm.n_mono) & (row < n_ex)))
+
+
+def _kernel(sysm, lig, partner, shell, conc, times_s, seed=0, k_close=None, k_ss=None, rearrange=True):
+    a, r = sysm.arrays, sysm.rates
+    xl = np.zeros(lig.shape[0], np.int64)
+    return le.simulate_population(
+        lig, partner, shell, xl, conc, sysm.dc_M, a["k_site"], a["leave"], a["nucleophile"],
+        a["reagent_code"], a["product_code"], a["release_reagent"], sysm.n_mono, sysm.n_di,
+        a["nbr_site"], a["nbr_pair"], a["pair_of"], a["fit_native"], a["fit_xl"], a["fit_other"],
+        a["in_triple"], a["pair_triples"], r["k_close_per_s"] if k_close is None else k_close,
+        r["k_disulfide_M_s"] if k_ss is None else k_ss, rearrange, times_s,
+        stream_states(seed, 1)[0].copy(), 10**9)
+
+
+# ---------------------------------------------------------------- analytic limits
+
+def test_independent_site_exchange_is_binomial():
+    """PET -> TBBT with TBBTH in excess and no back reaction: each core site converts with
+    rate k_core*leave_PET*[TBBT], each apex site apex_factor times slower."""
+    exp = experiment(init="PET", times="[0, 3, 10]", n=4000, **{"rates.K_aryl_alkyl": 1e12})
+    sysm, times_s, counts, links, conc, events = le.simulate(exp.config, seed=1)
+    r = sysm.rates
+    c_tbbt = exp.config.reagents.monothiol_equiv * exp.config.cluster.conc_mM * 1e-3
+    k_c = r["k_core_M_s"] * r["aliphatic_leaving"] * c_tbbt
+    k_a = k_c * r["apex_factor"]
+    tb = sysm.mono.index("TBBT")
+    for j, t in enumerate(times_s):
+        pc, pa = 1 - np.exp(-k_c * t), 1 - np.exp(-k_a * t)
+        n = counts[j, :, tb].astype(float)
+        mean = 12 * pc + 6 * pa
+        var = 12 * pc * (1 - pc) + 6 * pa * (1 - pa)
+        se = np.sqrt(max(var, 1e-12) / n.size)
+        assert abs(n.mean() - mean) <= 4 * se + 1e-12
+        if t > 0:
+            assert n.var() == pytest.approx(var, rel=0.12)
+    # TBBT consumed, PET released: one molecule per event
+    assert conc[-1, tb] == pytest.approx(conc[0, tb] - counts[-1, :, tb].sum() * sysm.dc_M, rel=1e-9)
+
+
+def test_ring_closure_is_first_order():
+    exp, sysm = _system()
+    n = 4000
+    p = 0
+    s, t = sysm.cand_pairs[p]
+    lig = np.zeros((n, 18), np.int8)
+    lig[:, s] = sysm.n_mono          # dangling PDT at s, TBBT everywhere else
+    partner = -np.ones((n, 18), np.int8)
+    shell = -np.ones(n, np.int64)
+    conc = np.zeros(sysm.n_mono + sysm.n_di)     # no free reagents
+    # the TBBT released by closures must not displace dangling ends: closure is the only event
+    sysm.arrays["leave"] = sysm.arrays["leave"].copy()
+    sysm.arrays["leave"][sysm.n_mono:sysm.n_mono + sysm.n_di] = 0.0
+    k_total = le.closure_weight(lig[0], partner[0], -1, sysm.n_mono, sysm.n_di, sysm.arrays["leave"],
+                                sysm.arrays["nbr_site"], sysm.arrays["nbr_pair"], sysm.arrays["pair_of"],
+                                sysm.arrays["fit_native"], sysm.arrays["fit_xl"], sysm.arrays["fit_other"],
+                                sysm.arrays["in_triple"], 1.0)
+    k_close = 0.5 / k_total          # total closure rate 0.5 s^-1
+    times = np.array([0.0, 1.0, 2.0, 4.0])
+    counts, links, c_out, events = _kernel(sysm, lig, partner, shell, conc, times, k_close=k_close, k_ss=0.0)
+    bridged = counts[:, :, sysm.n_mono + sysm.n_di] > 0
+    expected = 1 - np.exp(-0.5 * times)
+    se = np.sqrt(expected * (1 - expected) / n) + 1e-12
+    assert np.all(np.abs(bridged.mean(axis=1) - expected) <= 4 * se)
+    assert events == bridged[-1].sum()           # every event closed one ring
+    assert counts[-1, :, sysm.n_mono + sysm.n_di].sum() == 2 * bridged[-1].sum()
+    # each closure releases the TBBT of the partner site into solution
+    tb = sysm.mono.index("TBBT")
+    assert c_out[-1, tb] == pytest.approx(events * sysm.dc_M, rel=1e-9)
+
+
+def test_disulfide_coupling_is_second_order():
+    exp, sysm = _system()
+    n = 4000
+    lig = np.zeros((n, 18), np.int8)
+    lig[:, 0] = sysm.n_mono          # one dangling end per cluster
+    partner = -np.ones((n, 18), np.int8)
+    shell = -np.ones(n, np.int64)
+    conc = np.zeros(sysm.n_mono + sysm.n_di)
+    c_cl = n * sysm.dc_M
+    k = 1.0 / (c_cl * 10.0)          # half-life of the ends 10 s in the mean-field limit
+    times = np.array([0.0, 5.0, 10.0, 30.0])
+    counts, links, _, _ = _kernel(sysm, lig, partner, shell, conc, times, k_close=0.0, k_ss=k)
+    ends = counts[:, :, sysm.n_mono].sum(axis=1) / n
+    expected = 1.0 / (1.0 + k * c_cl * times)
+    assert np.allclose(ends, expected, atol=0.03)
+    # links come in pairs on different clusters
+    assert links[-1].sum() == n - counts[-1, :, sysm.n_mono].sum()
+    assert links[-1].max() == 1
+
+
+def test_same_seed_same_result_and_seed_matters():
+    exp = experiment(init="TBBT", extra='dithiol = "PDT"\ndithiol_equiv = 216', times="[0, 1]", n=100)
+    a = le.simulate(exp.config, seed=3)
+    b = le.simulate(exp.config, seed=3)
+    c = le.simulate(exp.config, seed=4)
+    assert np.array_equal(a[2], b[2]) and a[5] == b[5]
+    assert not np.array_equal(a[2], c[2])
+
+
+def test_site_conservation_and_bridges_pair_up():
+    exp = experiment(init="PET", extra='dithiol = "PDT"\ndithiol_equiv = 216', times="[0, 5, 20]", n=200)
+    sysm, times_s, counts, links, conc, events = le.simulate(exp.config, seed=2)
+    assert np.all(counts.sum(axis=2) == 18)
+    nb = counts[:, :, sysm.n_mono + sysm.n_di]
+    assert np.all(nb % 2 == 0)
+    assert events > 0
+
+
+# ---------------------------------------------------------------- the model interface
+
+def test_config_errors_name_the_key(tmp_path):
+    with pytest.raises(ConfigError, match="reagents.dithiol"):
+        parse_experiment('model = "ligand_exchange"\n[reagents]\ndithiol = "XDT"\n')
+    with pytest.raises(ConfigError, match="preformed_dithiol"):
+        parse_experiment('model = "ligand_exchange"\n[cluster]\npreformed_bridges = 3\n')
+    with pytest.raises(ConfigError, match="times_min"):
+        parse_experiment('model = "ligand_exchange"\n[conditions]\ntimes_min = [5, 1]\n')
+    with pytest.raises(ConfigError, match="rates.k_core_M_s"):
+        parse_experiment('model = "ligand_exchange"\n[rates]\nk_core_M_s = -1.0\n')
+    with pytest.raises(ConfigError, match="structure_file"):
+        parse_experiment('model = "ligand_exchange"\n[cluster]\nstructure_file = "/no/such.xyz"\n')
+
+
+def test_run_writes_h5_and_png(tmp_path):
+    from sim.cli import main
+    import h5py
+
+    cfg = tmp_path / "le.toml"
+    cfg.write_text(BASE.format(init="TBBT", tbbt=4302, extra='dithiol = "PDT"\ndithiol_equiv = 216',
+                               times="[0, 1, 3]", n=100))
+    out = tmp_path / "le.h5"
+    assert main(["run", str(cfg), "-o", str(out)]) == 0
+    assert out.exists() and out.with_suffix(".png").exists()
+    with h5py.File(out) as f:
+        frac = f["data/species_fraction"][()]
+        assert np.allclose(frac.sum(axis=1), 1.0)
+        assert f["data/ms_mz"].attrs["unit"] == "m/z"
+        species = [s.decode() if isinstance(s, bytes) else s for s in f["data/species"][()]]
+        assert "TBBT18" in species
+        mz = dict(zip(species, f["data/ms_mz"][()]))
+        if "TBBT12PDT3" in mz:
+            assert mz["TBBT12PDT3"] == pytest.approx(24 * 196.96657 + 195.084 + 12 * 165.27 + 3 * 106.21, abs=1.0)
+    bngl = tmp_path / "le.bngl"
+    assert main(["export", "bngl", str(cfg), "-o", str(bngl)]) == 0
+    text = bngl.read_text()
+    assert "begin reaction rules" in text and "s18~" in text and "writeXML()" in text
+
+
+def test_preformed_product_with_structure_file(tmp_path):
+    from ase.io import write
+    from structures.clusters import build_m25
+
+    xyz = tmp_path / "au24pt.xyz"
+    write(str(xyz), build_m25(with_carbon=True))
+    text = BASE.format(init="TBBT", tbbt=4300, extra='dithiol = "BuDT"\ndithiol_equiv = 367',
+                       times="[0, 1]", n=50)
+    text = text.replace("conc_mM = 0.24", f'conc_mM = 0.24\npreformed_dithiol = "PDT"\npreformed_bridges = 3\n'
+                                           f'structure_file = "{xyz}"')
+    exp = parse_experiment(text)
+    snap = le.run_snapshot(exp)
+    assert snap.fraction(0.0, "TBBT12PDT3") == 1.0
+
+
+def test_rows_follow_the_data_file():
+    obs = le.load_observations()
+    assert {r["experiment"] for r in obs} == set(le.REFERENCE)
+    for r in obs:
+        assert r["source"] and r["statement"]
+        assert r["lower"] is not None or r["upper"] is not None
+
+
+@pytest.mark.slow
+def test_quick_validation_rows():
+    rows = le.MODEL.validate(quick=True)
+    assert len(rows) == len(le.load_observations())
+    assert all(r.model == "ligand_exchange" and r.role in ("fitted", "predicted") for r in rows)
+    by = {(r.experiment, r.quantity): r for r in rows}
+    assert by[("pet18_tbbt_250", "TBBT share of ligands at 10 h >= 95 %")].passed

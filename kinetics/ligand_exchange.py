@@ -926,7 +926,7 @@ def plot_compositions(result, path, n_top: int = 10) -> None:
 # ============================================================================ BNGL export
 
 def write_bngl(exp, out_path, n_clusters: int | None = None, t_end_min: float | None = None,
-               n_steps: int | None = None, actions: bool = True) -> Path:
+               n_steps: int | None = None, actions: bool = True, seed: int | None = None) -> Path:
     """Write the experiment as BioNetGen rules (explicit sites s1...s18) for NFsim.
 
     One molecule type C (cluster) with sites s1..s18 (ligand state), p1..pK (candidate pair
@@ -1054,7 +1054,7 @@ def write_bngl(exp, out_path, n_clusters: int | None = None, t_end_min: float | 
         steps = n_steps or max(1, len(cfg.conditions.times_min) - 1)
         lines += ["", "writeXML()",
                   f'simulate({{method=>"nf",t_end=>{t_end:.10g},n_steps=>{steps},'
-                  f'param=>"-gml 1000000"}})']
+                  f'seed=>{exp.seed if seed is None else seed},param=>"-gml 1000000"}})']
     out = Path(out_path)
     out.write_text("\n".join(lines) + "\n")
     return out

@@ -294,14 +294,17 @@ def _refresh(i, lig, partner, shell, W, B, D, dcount, size, k_site, leave, n_mon
              nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, k_close, wbuf):
     n_ex = n_mono + n_di
     exchange_weights(lig[i], k_site, leave, n_ex, wbuf)
-    for c in range(n_ex):
-        tree_set(W[c], size, i, wbuf[c])
-    tree_set(B, size, i, closure_weight(lig[i], partner[i], shell[i], n_mono, n_di, leave, nbr_site,
-                                        nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple,
-                                        k_close))
+    for c in range(n_ex):           # only trees whose leaf changed are walked
+        if W[c, size + i] != wbuf[c]:
+            tree_set(W[c], size, i, wbuf[c])
+    b = closure_weight(lig[i], partner[i], shell[i], n_mono, n_di, leave, nbr_site, nbr_pair,
+                       pair_of, fit_native, fit_xl, fit_other, in_triple, k_close)
+    if B[size + i] != b:
+        tree_set(B, size, i, b)
     old = dcount[i]
     dcount[i] = dangling_count(lig[i], n_mono, n_di)
-    tree_set(D, size, i, float(dcount[i]))
+    if dcount[i] != old:
+        tree_set(D, size, i, float(dcount[i]))
     return dcount[i] * dcount[i] - old * old
 
 

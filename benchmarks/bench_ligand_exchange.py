@@ -1,0 +1,98 @@
+"""Ligand-exchange benchmark: nanokin's network-free kernel against NFsim on the same model.
+
+1. Same exported model, same simulated time, same number of clusters:
+   - ours: :func:`kinetics.ligand_exchange.simulate_population` (numba, one core), timed
+     after compilation;
+   - peer: NFsim (from the ``bionetgen`` package) on the BNGL file written by
+     :func:`kinetics.ligand_exchange.write_bngl`; NFsim's own event count and CPU time of
+     its simulation loop (model loading excluded), and the wall time of the whole BNG2.pl
+     call.
+   Reported: events per second of both, and their ratio.
+2. Throughput: the one-step synthesis [Au24Pt(PET)18]0 + TBBTH + PDTH2 (12:239:1)
+   through 300 min with 10^5 clusters on one core (quick: 2000 clusters, extrapolated
+   linearly in the number of clusters, which the event count is).
+Run with ``python benchmarks/bench_ligand_exchange.py [--quick]`` or ``nanokin bench``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import kinetics.ligand_exchange as le
+from sim.config import replace
+
+
+def _nanokin(exp, n, seed=1):
+    le.simulate(exp.config, seed=seed, n_clusters=min(n, 50), times_min=[0.0, 0.05])   # compile
+    t0 = time.perf_counter()
+    out = le.simulate(exp.config, seed=seed, n_clusters=n)
+    return out[5], time.perf_counter() - t0
+
+
+def _nfsim(exp, n, workdir):
+    from sim.bionetgen import run_bng2
+
+    path = le.write_bngl(exp, Path(workdir) / "model.bngl", n_clusters=n, seed=1)
+    t0 = time.perf_counter()
+    wd = run_bng2(path.read_text(), workdir=Path(workdir) / "run", name="model", timeout=7200)
+    wall = time.perf_counter() - t0
+    log = (wd / "model.bng2.log").read_text()
+    m = re.search(r"You just simulated (\d+) reactions in ([0-9.eE+-]+)s", log)
+    if not m:
+        raise RuntimeError("could not read NFsim's event count from the BNG2.pl log")
+    return int(m.group(1)), float(m.group(2)), wall
+
+
+def run(quick: bool = False) -> dict:
+    rows, notes = [], []
+    from sim.bionetgen import tools_available
+
+    # ---- 1. head to head with NFsim
+    cases = [("tbbt18_pdt", 2.0, 200 if quick else 1000), ("pet18_tbbt_pdt", 5.0, 200 if quick else 1000)]
+    for name, t_end, n in cases:
+        exp = le.load_reference(name)
+        cfg = replace(exp.config, **{"conditions.times_min": (0.0, t_end / 2, t_end), "rates.k_disulfide_M_s": 0.0})
+        exp = dataclasses.replace(exp, config=cfg)
+        ev_ours, t_ours = _nanokin(exp, n)
+        row = dict(case=f"{name}, {n} clusters, {t_end:g} min", ours="nanokin simulate_population",
+                   ours_events=ev_ours, ours_s=round(t_ours, 4),
+                   ours_events_per_s=round(ev_ours / t_ours))
+        if tools_available():
+            with tempfile.TemporaryDirectory() as tmp:
+                ev_nf, cpu_nf, wall_nf = _nfsim(exp, n, tmp)
+            row.update(peer="NFsim (bionetgen package)", peer_events=ev_nf, peer_loop_s=round(cpu_nf, 4),
+                       peer_wall_s=round(wall_nf, 2), peer_events_per_s=round(ev_nf / cpu_nf),
+                       ratio_events_per_s=round((ev_ours / t_ours) / (ev_nf / cpu_nf), 1),
+                       ratio_wall=round(wall_nf / t_ours, 1))
+        else:
+            notes.append("BioNetGen/NFsim not available: NFsim side skipped")
+        rows.append(row)
+    notes.append("ratio_events_per_s = nanokin events/s over NFsim events/s of its simulation loop "
+                 "(NFsim's model loading excluded); ratio_wall = NFsim whole BNG2.pl call over nanokin run")
+
+    # ---- 2. throughput, 300 min of the one-step synthesis
+    n_target = 100_000
+    n = 2000 if quick else n_target
+    exp = le.load_reference("pet18_tbbt_pdt")
+    ev, secs = _nanokin(exp, n)
+    per_cluster_s = secs / n
+    rows.append(dict(case=f"pet18_tbbt_pdt, 300 min, {n} clusters", ours="nanokin, one core",
+                     ours_events=ev, ours_s=round(secs, 2), ours_events_per_s=round(ev / secs),
+                     events_per_cluster=round(ev / n),
+                     seconds_for_1e5_clusters=round(per_cluster_s * n_target, 1),
+                     measured_or_extrapolated="measured" if n == n_target else "extrapolated (linear in clusters)",
+                     target_s=60))
+    return dict(rows=rows, notes=notes)
+
+
+if __name__ == "__main__":
+    import json
+
+    rec = run(quick="--quick" in sys.argv)
+    print(json.dumps(rec, indent=2))

@@ -146,6 +146,7 @@ class Conditions:
                                         doc="output times (increasing)")
     plot_times_min: tuple[float, ...] = spec([], ge=0.0, unit="min",
                                              doc="times shown in the composition plot (default: all)")
+    ms_charge: int = spec(1, ge=1, le=6, doc="charge z of the simulated negative-ion mass spectrum (z-)")
 
     def check(self):
         t = self.times_min
@@ -738,16 +739,6 @@ def observe(sysm: System, times_s, counts, links, centre="Pt", charge=1):
                 bridged_soluble_fraction=((bridged > 0) & (links == 0)).mean(axis=1))
 
 
-def mass_spectrum(labels, mass, soluble, charge=1):
-    """Stick spectrum (m/z, fraction of clusters, label) of the soluble clusters, anions z-."""
-    z = abs(int(charge))
-    sel = np.asarray(soluble, bool)
-    u, inv, k = np.unique(labels[sel].astype(str), return_inverse=True, return_counts=True)
-    mz = np.array([(mass[sel][np.asarray(inv).ravel() == q][0] + z * ELECTRON_MASS) / z for q in range(len(u))])
-    order = np.argsort(mz) if len(u) else np.array([], int)
-    return mz[order] if len(u) else np.array([]), (k / len(labels))[order] if len(u) else np.array([]), u[order] if len(u) else np.array([])
-
-
 # ============================================================================ reference data
 
 DATA_FILE = "au24pt_ligand_exchange.csv"
@@ -825,13 +816,6 @@ def run_snapshot(exp, n_clusters=None, rates=None, seed=None) -> Snapshot:
                                                       n_clusters=n_clusters, rates=rates)
     labels = [composition_labels(sysm, counts[j]) for j in range(counts.shape[0])]
     return Snapshot(times_s / 60.0, labels, links, counts, sysm, events)
-
-
-def _n_pdt(label: str, name="PDT") -> int:
-    import re
-
-    m = re.search(rf"{name}(\d+)(?![\dHx])", label)
-    return int(m.group(1)) if m and not re.search(rf"{name}(\d+)[Hx]", label[m.start():m.end() + 1]) else 0
 
 
 def _parse(label: str) -> dict[str, int]:
@@ -1121,7 +1105,7 @@ class LigandExchangeModel(Model):
                 "(PDTH: dangling, PDTx: cross-linked end)")
         res.add("species_fraction", frac, "1", "fraction of all clusters with each composition (time x species)")
         res.add("species_mass", mass, "g/mol", "average molar mass of each composition")
-        z = 1
+        z = cfg.conditions.ms_charge
         res.add("ms_mz", (mass + z * ELECTRON_MASS) / z, "m/z", f"negative-ion m/z at charge {z}-")
         sol = np.zeros_like(frac)
         for j, pt in enumerate(obs["per_time"]):
@@ -1175,7 +1159,7 @@ class LigandExchangeModel(Model):
         return self.rows_for(snaps)
 
     # ---------------------------------------------------------------- fit
-    def fit(self, progress=None, n_clusters: int = 300, max_nfev: int = 20):
+    def fit(self, progress=None, n_clusters: int = 300, max_nfev: int = 8):
         from sim.fit import least_squares_fit
 
         obs = [r for r in load_observations() if r["experiment"] in FIT_EXPERIMENTS]

@@ -100,3 +100,13 @@ def test_distance_classes_without_symmetry(built):
     _, (sites, pairs, ops, centre) = built
     p2 = pair_table(sites)   # no operations: classes from kind, staple and distance
     assert len(np.unique(p2.pair_class)) == len(np.unique(pairs.pair_class))
+
+
+def test_reference_structure_file_matches_builder(built):
+    from sim.paths import inputs_dir
+
+    atoms, (sites, pairs, ops, centre) = built
+    s2, p2, ops2, c2 = analyse(read_structure(inputs_dir() / "structures" / "au24pt_sr18_ideal_th.xyz"))
+    assert list(s2.site_class) == list(sites.site_class)
+    assert np.allclose(p2.distance_A, pairs.distance_A, atol=1e-5)
+    assert np.array_equal(p2.pair_class, pairs.pair_class) and len(ops2) == 24

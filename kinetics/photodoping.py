@@ -721,6 +721,12 @@ class PhotodopingModel(Model):
         x = ens["electrons_per_particle"]
         final = ens["stationary_electrons_per_particle"]
         res.note("E_oc_final_V_vs_Fc", float(ens["E_F_V_vs_Fc"][-1]), "V", "E_F at t_end")
+        nodes = np.array([pc.nodes for pc in traj.classes])
+        e_stat = np.array([float(potential_at(cfg, pc, traj.stationary_mean[k]))
+                           for k, pc in enumerate(traj.classes)])
+        res.note("E_oc_photostationary_V_vs_Fc",
+                 float((traj.weights * nodes) @ e_stat / (traj.weights @ nodes))
+                 - cfg.sample.ferrocene_V_vs_NHE, "V", "E_F of the photostationary charge")
         res.note("E_oc_final_V_vs_NHE", float(ens["E_F_V_vs_NHE"][-1]), "V", "E_F at t_end")
         res.note("electrons_per_node_final", float(ens["electrons_per_node"][-1]), "e-/node",
                  "at t_end (per nm^3 for an oxide: see electrons_per_nm3_final)")
@@ -764,16 +770,27 @@ class PhotodopingModel(Model):
         import matplotlib.pyplot as plt
 
         t = result["time_min"]
-        fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+        has_dd = "dd_absorbance" in result.arrays
+        fig, axes = plt.subplots(1, 3 if has_dd else 2, figsize=(13 if has_dd else 9, 3.6))
         axes[0].plot(t, result["E_F_vs_Fc"], "-", color="C3")
         axes[0].set_xlabel("illumination time / min")
         axes[0].set_ylabel("E_F = E_oc / V vs Fc+/0")
-        axes[1].plot(t, result["electrons_per_node"], "-", color="C0", label="master eq.")
-        if "kmc/electrons_per_node" in result.arrays:
-            axes[1].plot(t, result["kmc/electrons_per_node"], "--", color="C1", label="kMC")
+        per = "electrons_per_node" if has_dd else "electrons_per_nm3"
+        label = "electrons per node" if has_dd else "electrons per nm³"
+        axes[1].plot(t, result[per], "-", color="C0", label="master eq.")
+        if "kmc/" + per in result.arrays:
+            axes[1].plot(t, result["kmc/" + per], "--", color="C1", label="kMC")
             axes[1].legend()
         axes[1].set_xlabel("illumination time / min")
-        axes[1].set_ylabel("electrons per node")
+        axes[1].set_ylabel(label)
+        if has_dd:
+            spec_ = result["dd_absorbance"]
+            nu = result["dd_wavenumber"]
+            for i in np.linspace(0, len(t) - 1, 6).astype(int)[1:]:
+                axes[2].plot(nu, spec_[i], label=f"{t[i]:.0f} min")
+            axes[2].set_xlabel("wavenumber / cm⁻¹")
+            axes[2].set_ylabel("Ti³⁺ d–d absorbance")
+            axes[2].legend(fontsize=7)
         fig.tight_layout()
         fig.savefig(path, dpi=120)
         plt.close(fig)
@@ -809,11 +826,46 @@ def plateau_experiments():
     return {d: load_experiment(model_inputs("photodoping") / f) for d, f in PLATEAU_FILES.items()}
 
 
-def simulated_plateau(cfg: PhotodopingConfig, max_states: int = 600) -> float:
-    """E_oc (V vs Fc) at the end of the illumination, from the (reduced) master equation."""
-    traj = simulate(cfg, 0, "master", max_states=max_states,
-                    times=np.array([0.0, cfg.output.t_end_s]))
-    return float(ensemble(cfg, traj)["E_F_V_vs_Fc"][-1])
+def simulated_plateau(cfg: PhotodopingConfig, max_states: int = 600,
+                      drift_window_s: float | None = None):
+    """Photostationary E_oc (V vs Fc) under the configured illumination.
+
+    The plateau the potentiometer reads "at steady state under constant illumination"
+    is the E_F of the photostationary charge (detailed balance of the chain).  With
+    ``drift_window_s`` also returns how much the simulated E_oc still moves over the
+    last ``drift_window_s`` of the illumination, E(t_end) − E(t_end − window) (V).
+    """
+    t_end = cfg.output.t_end_s
+    t_mid = max(0.0, t_end - (drift_window_s or 0.0))
+    times = np.array([0.0, t_mid, t_end]) if drift_window_s else np.array([0.0])
+    if drift_window_s:
+        traj = simulate(cfg, 0, "master", max_states=max_states, times=times)
+    else:
+        traj = stationary_only(cfg, max_states)
+    w = traj.weights
+    nodes = np.array([pc.nodes for pc in traj.classes])
+    e_stat = np.array([float(potential_at(cfg, pc, traj.stationary_mean[k]))
+                       for k, pc in enumerate(traj.classes)])
+    e_plateau = float((w * nodes) @ e_stat / (w @ nodes)) - cfg.sample.ferrocene_V_vs_NHE
+    if not drift_window_s:
+        return e_plateau
+    e = ensemble(cfg, traj)["E_F_V_vs_Fc"]
+    return e_plateau, float(e[-1] - e[1])
+
+
+def stationary_only(cfg: PhotodopingConfig, max_states: int = 600) -> Trajectory:
+    """The rate tables and photostationary means, without integrating in time."""
+    diam = size_sample(cfg, 0)
+    reps, idx = size_classes(diam, cfg.particles.n_size_classes
+                             if cfg.particles.distribution != "monodisperse" else 1)
+    counts = np.bincount(idx, minlength=reps.size).astype(float)
+    flux = photon_flux_density(cfg, sample_absorbance(cfg, diam))
+    classes = [rate_tables(cfg, d, flux, max_states) for d in reps]
+    stat = np.array([float(np.dot(np.arange(pc.birth.size) * pc.lump,
+                                  stationary(pc.birth, pc.death))) for pc in classes])
+    zeros = np.zeros((len(classes), 1))
+    return Trajectory(np.array([0.0]), classes, counts / counts.sum(), zeros, zeros,
+                      stationary_mean=stat)
 
 
 def with_params(cfg: PhotodopingConfig, params: dict) -> PhotodopingConfig:
@@ -822,7 +874,7 @@ def with_params(cfg: PhotodopingConfig, params: dict) -> PhotodopingConfig:
 
 
 def fit_plateaus():
-    """Fit k0, α_BV and the Auger loss rate k_A to the three E_oc plateaus."""
+    """Fit k0, α_BV and the Auger loss rate k_A to the three photostationary E_oc."""
     data = read_plateaus()
     exps = plateau_experiments()
     names = list(FIT_NAMES)
@@ -893,9 +945,12 @@ def validation_rows(quick: bool = False) -> list:
     exps = plateau_experiments()
     sims = {}
     for d, exp in exps.items():
-        sims[d] = simulated_plateau(exp.config, max_states=600 if quick else 4000)
-        rows.append(absolute_row(name, exp.name, "E_oc plateau (V vs Fc+/0)",
+        sims[d], drift = simulated_plateau(exp.config, max_states=600 if quick else 4000,
+                                           drift_window_s=1800.0)
+        rows.append(absolute_row(name, exp.name, "photostationary E_oc (V vs Fc+/0)",
                                  data[d]["value"], sims[d], 0.030, unit="V", role="fitted"))
+        rows.append(range_row(name, exp.name, "E_oc drift over the last 30 min (mV)",
+                              "steady state (text)", 1000.0 * drift, -10.0, 10.0, unit="mV"))
     order = [sims[d] for d in sorted(sims)]
     ok = all(b < a for a, b in zip(order, order[1:]))
     rows.append(check_row(name, "mil125_eoc_vs_size", "E_oc more cathodic for larger particles",

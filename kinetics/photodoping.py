@@ -136,8 +136,9 @@ class Particles:
                              doc="size distribution of the particles")
     dispersity: float = spec(0.17, ge=0.0, le=2.0,
                              doc="lognormal: std/mean of the diameter (0.17 in seed 000)")
-    file: str = spec("", doc="file: CSV with a diameter_nm column and optional weight column "
-                             "(e.g. a size distribution from the growth model)")
+    file: str = spec("", doc="file: CSV with a diameter_nm column and optional weight column, "
+                             "or a growth-model result (.h5: classes/diameter_nm, "
+                             "classes/number_per_L)")
     n_particles: int = spec(2000, ge=1, le=1_000_000, doc="particles simulated by kMC")
     n_size_classes: int = spec(24, ge=1, le=512,
                                doc="size classes (one rate table each) for a distribution")
@@ -490,10 +491,25 @@ def size_sample(cfg: PhotodopingConfig, seed: int) -> np.ndarray:
 
 
 def _read_sizes(path: str):
+    """(diameters nm, weights) from a CSV (diameter_nm[, weight]) or a growth result (.h5)."""
     import csv
 
     from sim.config import ConfigError
 
+    if path.endswith((".h5", ".hdf5")):
+        from sim.store import read_result
+        try:
+            res, _ = read_result(path)
+            d = np.asarray(res["classes/diameter_nm"], float)
+            w = np.asarray(res["classes/number_per_L"], float)
+        except (OSError, KeyError):
+            raise ConfigError(path, "particles.file", path,
+                              "a growth result with classes/diameter_nm and "
+                              "classes/number_per_L", "unreadable size distribution") from None
+        if d.size == 0 or np.any(d <= 0) or np.any(w < 0) or w.sum() <= 0:
+            raise ConfigError(path, "particles.file", path, "positive diameters and numbers",
+                              "bad size data")
+        return d, w
     try:
         with open(path, newline="") as fh:
             rows = [r for r in csv.DictReader(

@@ -246,3 +246,20 @@ def test_validate_quick_rows_are_well_formed():
     # the numerical cross-checks are not measurements: they must hold
     assert solver_rows and all(r.passed for r in solver_rows), \
         [(r.quantity, r.simulated) for r in solver_rows if not r.passed]
+
+
+def test_size_distribution_from_growth_result(tmp_path):
+    from sim.store import Result, write_result
+    res = Result(model="growth")
+    res.add("classes/diameter_nm", np.array([20.0, 30.0]), "nm", "final particle classes")
+    res.add("classes/number_per_L", np.array([1e15, 3e15]), "1/L", "particles per class")
+    path = tmp_path / "growth.h5"
+    write_result(path, res)
+    cfg = small(**{"particles.distribution": "file", "particles.file": str(path),
+                   "particles.n_particles": 400})
+    d = pd.size_sample(cfg, 2)
+    assert set(np.unique(d)) <= {20.0, 30.0}
+    assert 0.65 < (d == 30.0).mean() < 0.85
+    with pytest.raises(ConfigError, match="particles.file"):
+        pd.size_sample(small(**{"particles.distribution": "file",
+                                "particles.file": str(tmp_path / "missing.h5")}), 2)

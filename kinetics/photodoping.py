@@ -103,10 +103,11 @@ class Material:
     ladder_V_vs_NHE: tuple[float, ...] = spec(
         list(MIL125_LEVELS), unit="V vs NHE", ge=-3.0, le=3.0, min_len=1, max_len=64,
         doc="mil125: sequential H+-e- pair potentials of one node, most positive first. "
-            "Prior: eight Ti per node; two groups of four (the first four pairs localise on "
-            "separate Ti, DFT of seed 000 Fig. 3d / Fig. 5), 20 mV apart inside a group "
-            "(>100 mV spacing is reported only for uncompensated molecular clusters, seed "
-            "000 text), 110 mV between the groups")
+            "Prior: eight Ti per node; a 110 mV break after four pairs, placed where the "
+            "DFT of seed 000 (Fig. 3c-d) assigns a distinct ~4-pair state, 20 mV steps "
+            "otherwise (each H+-e- pair localises on one Ti, Fig. 5).  The intermediate-"
+            "state validation row therefore tests whether the kinetics populates that "
+            "state nearly purely, not where the break is")
     absorption_coefficient_per_cm: float = spec(
         3.0e4, unit="cm^-1", gt=0.0, le=1e7,
         doc="Napierian absorption coefficient of the undoped solid at the excitation "
@@ -175,7 +176,8 @@ class Quencher:
     conc_M: float = spec(24.7, unit="M", ge=0.0, le=100.0, doc="quencher concentration "
                                                                "(neat methanol 24.7 M)")
     hole_transfer_per_M_s: float = spec(1.0e7, unit="M^-1 s^-1", ge=0.0, le=1e12,
-                                        doc="hole-quenching rate constant k_q (prior)")
+                                        doc="hole-quenching rate constant k_q (order-of-magnitude "
+                                            "prior; not measured for MIL-125)")
     current_doubling: float = spec(1.0, ge=1.0, le=2.0,
                                    doc="electrons injected per quenched hole (radical "
                                        "doubling), applied as a rate factor")
@@ -184,7 +186,8 @@ class Quencher:
 @dataclass(frozen=True)
 class Photophysics:
     recombination_per_s: float = spec(1.0e11, unit="s^-1", ge=0.0, le=1e15,
-                                      doc="electron-hole recombination rate k_rec (prior)")
+                                      doc="electron-hole recombination rate k_rec (prior: "
+                                          "picosecond-scale excited-state decay)")
     auger_per_s: float = spec(_FIT["auger_per_s"], unit="s^-1", ge=0.0, le=1e16,
                               doc="Auger-type loss rate at full filling k_A (MIL-125/MeOH: "
                                   "fitted to the E_oc plateaus of seed 000)")

@@ -263,3 +263,26 @@ def test_size_distribution_from_growth_result(tmp_path):
     with pytest.raises(ConfigError, match="particles.file"):
         pd.size_sample(small(**{"particles.distribution": "file",
                                 "particles.file": str(tmp_path / "missing.h5")}), 2)
+
+
+def test_state_count_bounded_from_5_to_500_nm():
+    cfg = base_config()
+    flux = pd.photon_flux_density(cfg)
+    small_pc = pd.rate_tables(cfg, 5.0, flux)
+    big_pc = pd.rate_tables(cfg, 500.0, flux)
+    assert small_pc.lump == 1                                # exact chain for 5 nm
+    assert big_pc.birth.size <= cfg.solver.max_states + 1     # reduced chain for 500 nm
+    assert big_pc.sites > 1e8 and big_pc.lump * (big_pc.birth.size - 1) <= big_pc.sites
+
+
+def test_size_distributed_master_equation_agrees_with_kmc():
+    cfg = small(**{"particles.distribution": "lognormal", "particles.diameter_nm": 8.0,
+                   "particles.dispersity": 0.2, "particles.n_particles": 3000,
+                   "particles.n_size_classes": 4})
+    me = pd.simulate(cfg, 21, "master")
+    mc = pd.simulate(cfg, 21, "kmc")
+    np.testing.assert_allclose(me.weights, mc.weights)
+    ens_me, ens_mc = pd.ensemble(cfg, me), pd.ensemble(cfg, mc)
+    z = (ens_mc["electrons_per_particle"][1:] - ens_me["electrons_per_particle"][1:]) \
+        / mc.sem_electrons[1:]
+    assert np.all(np.abs(z) < 3.5), z

@@ -244,3 +244,24 @@ def test_data_files_consistent():
     rods = pc.reference("cspbbr3_rods").config.perovskite
     assert rods.pl_lifetime_ns == pv["pl_lifetime_ns_rods"]
     assert rods.br_vacancy_fraction == pv["pb_delta_fraction_rods"]
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=12, deadline=None)
+@given(k_e=st.floats(0.05, 20.0), k_decay=st.floats(0.01, 50.0), f_h=st.floats(0.0, 1.0),
+       m_bar=st.floats(0.0, 6.0))
+def test_master_equation_property_no_damage(k_e, k_decay, f_h, m_bar):
+    m_max = int(m_bar + 10 * math.sqrt(m_bar) + 12)
+    m = np.arange(m_max + 1, dtype=float)
+    rates = pc.QDRates(n_qd_mol=1e-9, qd_M=1e-7, diameter_nm=2.7, mean_catalysts=m_bar,
+                       bound_fraction=1.0, k_abs_per_s=k_e, absorbed_flux_mol_s=1e-9,
+                       hole_M=0.1, f_hydride=f_h, k_e_by_m=np.where(m > 0, k_e, 0.0),
+                       k_dmg_by_m=np.zeros(m_max + 1), k_decay=k_decay, n_crit=5,
+                       catalyst_mol=1e-9)
+    t = np.linspace(0.0, 600.0, 7)
+    det = pc.qd_h2_master(rates, t)["h2_per_qd"]
+    ana = pc.qd_h2_analytic(rates, t)
+    assert np.all(np.diff(det) >= -1e-12)
+    np.testing.assert_allclose(det, ana, rtol=5e-3, atol=1e-6)

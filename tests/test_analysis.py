@@ -1,5 +1,4 @@
 """The experimentalists' formulas against the papers' own numbers and exact limits."""
-import math
 
 import numpy as np
 import pytest

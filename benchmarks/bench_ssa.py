@@ -14,7 +14,9 @@ initial state to the same end time T, in one run on this machine:
 
 Start-up (process launch, reading the model, code generation/compilation) is timed
 separately with a near-zero end time and subtracted; ``ns_per_event`` is
-(wall - start-up) / events.  Tools that do not report their event count are divided
+(wall - start-up) / events and ``cpu_ns_per_event`` the same with CPU time (this
+process plus its finished child processes), which is less sensitive to other jobs
+sharing the machine.  Tools that do not report their event count are divided
 by the event count of nanokin's direct method on the same run length (the same
 Markov chain: the mean over the nanokin trajectories is used).  A peer that is not
 installed is skipped with a note; a peer that exceeds its time budget is reported
@@ -52,10 +54,18 @@ NUMPY_BUDGET_S = (120, 30)     # GillesPy2 NumPy solver time budget: full, quick
 TINY_T = 1e-9
 
 
+def _cpu() -> float:
+    """CPU seconds of this process (all threads) and of its finished child processes."""
+    import resource
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + c.ru_utime + c.ru_stime
+
+
 def _timed(fn, *args, **kw):
-    t0 = time.perf_counter()
+    """(np.array([wall_s, cpu_s]), result) of one call."""
+    t0, c0 = time.perf_counter(), _cpu()
     out = fn(*args, **kw)
-    return time.perf_counter() - t0, out
+    return np.array([time.perf_counter() - t0, _cpu() - c0]), out
 
 
 # ----------------------------------------------------------------------------- nanokin
@@ -80,13 +90,11 @@ def bench_nanokin(name, T, repeats):
                 w, res = _timed(simulate, compiled, np.array([0.0, T]), 1, 1000 + rep, method)
                 walls.append(w)
                 events.append(int(res.events[0]))
-            best = int(np.argmin([w / e for w, e in zip(walls, events)]))
-            wall, ev = walls[best], events[best]
-            rows[method] = dict(tool=f"nanokin {method}", wall_s=wall + t_parse + t_comp + t_warm,
-                                startup_s=t_parse + t_comp + t_warm, run_s=wall, events=ev,
-                                events_from="own count",
-                                ns_per_event=1e9 * wall / ev,
-                                status="ok", mean_events=float(np.mean(events)))
+            best = int(np.argmin([w[0] / e for w, e in zip(walls, events)]))
+            start = t_parse + t_comp + t_warm
+            rows[method] = _peer_row(f"nanokin {method}", walls[best] + start, start,
+                                     events[best], "own count")
+            rows[method]["mean_events"] = float(np.mean(events))
     finally:
         numba.set_num_threads(before)
     return net, rows
@@ -106,7 +114,7 @@ def bench_threads(name, T, n_traj, method):
         for n in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
             numba.set_num_threads(n)
             w, res = _timed(simulate, compiled, np.linspace(0, T, 11), n_traj, 7, method)
-            out[n] = (w, res)
+            out[n] = (w[0], res)
     finally:
         numba.set_num_threads(before)
     same = all(np.array_equal(out[1][1].values, r.values) for _, r in out.values())
@@ -115,23 +123,30 @@ def bench_threads(name, T, n_traj, method):
 
 # ----------------------------------------------------------------------------- peers
 
-def _peer_row(tool, wall, startup, events, events_from, status="ok"):
-    run = wall - startup
-    if run <= 0.0:
+def _peer_row(tool, total, startup, events, events_from, status="ok"):
+    """total, startup: np.array([wall_s, cpu_s]); the run is their difference."""
+    run = total - startup
+    if run[0] <= 0.0:
         status = "invalid: run not longer than the start-up run"
-    return dict(tool=tool, wall_s=wall, startup_s=startup, run_s=run, events=int(events),
-                events_from=events_from,
-                ns_per_event=1e9 * run / events if events > 0 else float("nan"), status=status)
+    per = 1e9 / events if events > 0 else float("nan")
+    return dict(tool=tool, wall_s=float(total[0]), startup_s=float(startup[0]),
+                run_s=float(run[0]), cpu_run_s=float(run[1]), events=int(events),
+                events_from=events_from, ns_per_event=float(run[0] * per),
+                cpu_ns_per_event=float(run[1] * per), status=status)
 
 
 def bench_bionetgen(name, T, ours_events, repeats=1):
     from sim.network import run_network_ssa
     path = MODELS_DIR / f"{name}.net"
     with tempfile.TemporaryDirectory(prefix="nk_bench_rn_") as wd:
-        starts = [run_network_ssa(path, TINY_T, 1, 1, workdir=wd)[3] for _ in range(3)]
-        runs = [run_network_ssa(path, T, 10, 12345 + i, workdir=wd)[2:] for i in range(repeats)]
-    steps, wall = min(runs, key=lambda sw: sw[1] / sw[0])
-    return _peer_row("BioNetGen run_network SSA", wall, min(starts), steps, "TOTAL STEPS")
+        starts = [_timed(run_network_ssa, path, TINY_T, 1, 1, workdir=wd)[0] for _ in range(3)]
+        runs = []
+        for i in range(repeats):
+            tw, out = _timed(run_network_ssa, path, T, 10, 12345 + i, workdir=wd)
+            runs.append((out[2], tw))
+    steps, wall = min(runs, key=lambda sw: sw[1][0] / sw[0])
+    start = min(starts, key=lambda x: x[0])
+    return _peer_row("BioNetGen run_network SSA", wall, start, steps, "TOTAL STEPS")
 
 
 def _bngl_without_actions(name):
@@ -151,15 +166,13 @@ def bench_nfsim(name, T):
         def go(t_end, seed):
             cmd = [str(tools.nfsim), "-xml", str(xml), "-sim", repr(t_end), "-oSteps", "10",
                    "-seed", str(seed), "-gml", "5000000", "-cb", "-o", str(Path(wd) / "nf.gdat")]
-            t0 = time.perf_counter()
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
-            wall = time.perf_counter() - t0
+            wall, p = _timed(subprocess.run, cmd, capture_output=True, text=True, timeout=3600)
             if p.returncode != 0:
                 raise RuntimeError(p.stdout[-400:] + p.stderr[-400:])
             m = re.search(r"You just simulated (\d+) reactions", p.stdout)
             return wall, int(m.group(1)) if m else -1
 
-        start = min(go(TINY_T, 1)[0] for _ in range(3))
+        start = min((go(TINY_T, 1)[0] for _ in range(3)), key=lambda x: x[0])
         wall, events = go(T, 12345)
     return _peer_row("NFsim (network-free, .bngl)", wall, start, events, "NFsim report")
 
@@ -175,13 +188,14 @@ def bench_roadrunner(name, T, ours_events):
     import roadrunner
     with tempfile.TemporaryDirectory(prefix="nk_bench_rr_") as wd:
         sbml = _sbml(name, wd)
-        t0 = time.perf_counter()
-        rr = roadrunner.RoadRunner(str(sbml))
-        rr.setIntegrator("gillespie")
-        integ = rr.getIntegrator()
-        integ.variable_step_size = False
-        integ.seed = 12345
-        t_load = time.perf_counter() - t0
+        def load():
+            rr = roadrunner.RoadRunner(str(sbml))
+            rr.setIntegrator("gillespie")
+            integ = rr.getIntegrator()
+            integ.variable_step_size = False
+            integ.seed = 12345
+            return rr
+        t_load, rr = _timed(load)
         t_tiny, _ = _timed(rr.simulate, 0.0, TINY_T, 2)
         rr.reset()
         t_run, _ = _timed(rr.simulate, 0.0, T, 11)
@@ -218,10 +232,10 @@ def _gillespy_model(net, T):
 def bench_gillespy2_cpp(net, T, ours_events):
     import gillespy2
     from gillespy2 import SSACSolver
-    t0 = time.perf_counter()
-    model = _gillespy_model(net, T)
-    solver = SSACSolver(model=model)
-    t_build = time.perf_counter() - t0
+    def build():
+        model = _gillespy_model(net, T)
+        return model, SSACSolver(model=model)
+    t_build, (model, solver) = _timed(build)
     t_tiny, _ = _timed(model.run, solver=solver, t=TINY_T, seed=1)
     t_run, _ = _timed(model.run, solver=solver, t=T, seed=12345)
     return _peer_row(f"GillesPy2 {gillespy2.__version__} SSACSolver (C++)", t_build + t_run,
@@ -231,14 +245,14 @@ def bench_gillespy2_cpp(net, T, ours_events):
 def bench_gillespy2_numpy(net, T, ours_events, budget_s):
     import gillespy2
     from gillespy2 import NumPySSASolver
-    t0 = time.perf_counter()
-    model = _gillespy_model(net, T)
-    solver = NumPySSASolver(model=model)
-    t_build = time.perf_counter() - t0
+    def build():
+        model = _gillespy_model(net, T)
+        return model, NumPySSASolver(model=model)
+    t_build, (model, solver) = _timed(build)
     t_tiny, _ = _timed(model.run, solver=solver, t=TINY_T, seed=1)
     t_run, res = _timed(model.run, solver=solver, t=T, seed=12345, timeout=budget_s)
     tool = f"GillesPy2 {gillespy2.__version__} NumPySSASolver"
-    timed_out = getattr(res, "status", "") == "TIMEOUT" or t_run >= budget_s
+    timed_out = getattr(res, "status", "") == "TIMEOUT" or t_run[0] >= budget_s
     if timed_out:
         row = _peer_row(tool, t_build + t_run, t_build + t_tiny, ours_events,
                         "nanokin direct count", status=f"timeout after {budget_s} s "
@@ -317,22 +331,26 @@ def run(quick: bool = False, models=None, peers=None) -> dict:
             except Exception as exc:  # noqa: BLE001  a failing peer is reported, not fatal
                 msg = str(exc).strip().splitlines()
                 notes.append(f"{name}: {label} failed: {msg[-1] if msg else type(exc).__name__}")
+        best_cpu = min(ours.values(), key=lambda r: r["cpu_ns_per_event"])
         for r in case:
             rows.append(dict(network=name, t_end=T, species=net.n_species,
                              reactions=net.n_reactions, **r,
-                             ratio_peer_over_nanokin=r["ns_per_event"] / best["ns_per_event"]))
-        slower = [r for r in case if not r["tool"].startswith("nanokin") and r["status"] == "ok"
-                  and r["ns_per_event"] < best["ns_per_event"]]
-        msg = (f"{name}: nanokin best = {best['tool']} {best['ns_per_event']:.0f} ns/event")
-        if name in TARGET_NS:
-            tgt = TARGET_NS[name]
-            ok = best["ns_per_event"] <= tgt
-            msg += (f"; target <= {tgt:.0f} ns: {'met' if ok else 'MISSED'}"
-                    + ("" if ok else f" by {best['ns_per_event'] - tgt:.0f} ns "
-                       f"({100 * (best['ns_per_event'] / tgt - 1):.0f} %)"))
-        msg += ("; faster per event than every peer measured" if not slower else
-                "; SLOWER than " + ", ".join(r["tool"] for r in slower))
-        notes.append(msg)
+                             ratio_peer_over_nanokin=r["ns_per_event"] / best["ns_per_event"],
+                             cpu_ratio_peer_over_nanokin=r["cpu_ns_per_event"]
+                             / best_cpu["cpu_ns_per_event"]))
+        for key, label, b in (("ns_per_event", "wall", best), ("cpu_ns_per_event", "CPU", best_cpu)):
+            slower = [r for r in case if not r["tool"].startswith("nanokin")
+                      and r["status"] == "ok" and r[key] < b[key]]
+            msg = f"{name} ({label} time): nanokin best = {b['tool']} {b[key]:.0f} ns/event"
+            if name in TARGET_NS:
+                tgt = TARGET_NS[name]
+                ok = b[key] <= tgt
+                msg += (f"; target <= {tgt:.0f} ns: {'met' if ok else 'MISSED'}"
+                        + ("" if ok else f" by {b[key] - tgt:.0f} ns "
+                           f"({100 * (b[key] / tgt - 1):.0f} %)"))
+            msg += ("; faster per event than every peer measured" if not slower else
+                    "; SLOWER than " + ", ".join(r["tool"] for r in slower))
+            notes.append(msg)
     # parallel ensemble: thread-count independence and speed-up
     name = "multisite2" if "multisite2" in models else models[0]
     if (MODELS_DIR / f"{name}.net").exists():
@@ -348,15 +366,17 @@ def run(quick: bool = False, models=None, peers=None) -> dict:
 
 def markdown(rec: dict) -> str:
     """The rows of :func:`run` as a Markdown table (for RESULTS.md)."""
-    lines = ["| network | T | tool | start-up s | run s | events | events from | ns/event "
-             "| peer / nanokin best | status |", "|---|---:|---|---:|---:|---:|---|---:|---:|---|"]
+    lines = ["| network | T | tool | start-up s (wall) | run s (wall) | events | events from "
+             "| ns/event wall | ns/event CPU | peer / nanokin best, wall | same, CPU | status |",
+             "|---|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---|"]
     for r in rec["rows"]:
         if "ns_per_event" not in r:
             continue
         lines.append(f"| {r['network']} | {r['t_end']:g} | {r['tool']} | {r['startup_s']:.3g} | "
                      f"{r['run_s']:.3g} | {r['events']:,} | {r['events_from']} | "
-                     f"{r['ns_per_event']:,.0f} | {r['ratio_peer_over_nanokin']:.2f} | "
-                     f"{r['status']} |")
+                     f"{r['ns_per_event']:,.0f} | {r['cpu_ns_per_event']:,.0f} | "
+                     f"{r['ratio_peer_over_nanokin']:.2f} | "
+                     f"{r['cpu_ratio_peer_over_nanokin']:.2f} | {r['status']} |")
     extra = [r for r in rec["rows"] if "speedup" in r]
     for r in extra:
         lines.append("")

@@ -62,7 +62,8 @@ def _peng(material: str) -> dict:
     try:
         return PENG_SIZING[material]
     except KeyError:
-        raise ValueError(f"unknown material {material!r}; known: {', '.join(PENG_SIZING)}") from None
+        known = ", ".join(PENG_SIZING)
+        raise ValueError(f"unknown material {material!r}; known: {known}") from None
 
 
 def peng_diameter_nm(first_exciton_nm: float, material: str = "CdTe") -> float:

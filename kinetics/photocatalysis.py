@@ -172,8 +172,8 @@ class Light:
                        doc="300 W Xe with a >400 nm cut-off (flux: fitted parameter), or "
                            "monochromatic light of known absorbed power")
     wavelength_nm: float = spec(400.0, gt=200.0, lt=1100.0, unit="nm",
-                                doc="monochromatic wavelength (the Xe-lamp flux is counted in photons "
-                                    "and does not use it)")
+                                doc="monochromatic wavelength (the Xe-lamp flux is counted "
+                                    "in photons and does not use it)")
     absorbed_power_mW: float = spec(0.0, ge=0.0, le=1e4, unit="mW",
                                     doc="absorbed power, monochromatic source only")
 

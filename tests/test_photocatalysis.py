@@ -182,8 +182,8 @@ def test_config_errors_name_key_and_allowed():
 
 def test_reference_inputs_load():
     for name in ("cdte_co_1e-6M", "cdte_co_1e-5M", "cdte_co_qe_400nm", "cdte_co_ph_scan",
-                 "cdte_co_kmc", "cdte_co_1e-6M_70h", "cdte_co_h2a_scan", "cspbbr3_rods", "cspbbr3_cubes",
-                 "cspbbr3_cubes_native", "cspbbr3_rods_native"):
+                 "cdte_co_kmc", "cdte_co_1e-6M_70h", "cdte_co_h2a_scan", "cspbbr3_rods",
+                 "cspbbr3_cubes", "cspbbr3_cubes_native", "cspbbr3_rods_native"):
         assert pc.reference(name).model == "photocatalysis"
 
 

@@ -41,6 +41,12 @@ Outputs: electrons per node and per nm³, E_F (= the open-circuit potential E_oc
 potentiometer reads, vs NHE and vs Fc⁺/⁰), band-edge bleach, Ti³⁺ d–d absorbance
 (Gaussian bands), node charge-state fractions, and a plot of E_F(t) and n(t).
 
+Fitted parameters (``nanokin fit photodoping`` -> inputs/fitted/photodoping.json): the
+back-reaction rate constant k₀, its transfer coefficient α_BV and the Auger-type loss
+k_A, fitted to the three photostationary E_oc of seed 000.  Everything else is a prior
+named in the config classes below; the doping time, the intermediate node state and the
+spectra are predictions.
+
 Reference experiment: Fabrizio et al., Chem. Sci. 2023, 14, 8946 (seed 000): MIL-125
 nanoparticles in methanol under a 308 nm LED; E_oc plateaus −0.89 / −0.95 / −0.97 V vs
 Fc⁺/⁰ for 25 / 87 / 495 nm; doping complete at ~60 min; an intermediate state with

@@ -169,7 +169,9 @@ class Numerics:
     max_classes: int = spec(400, ge=10, le=100000, doc="particle classes kept")
     histogram_bins: int = spec(200, ge=10, le=5000, doc="log-spaced diameter bins")
     output_points: int = spec(61, ge=2, le=10000, doc="times at which the state is stored")
-    max_step_s: float = spec(5.0, unit="s", gt=0, le=3600, doc="largest time step")
+    max_step_s: float = spec(600.0, unit="s", gt=0, le=3600, doc="largest time step")
+    step_change: float = spec(0.02, gt=0, le=0.5,
+                              doc="largest relative change of the dissolved Ti per step")
     merge_ratio: float = spec(1.05, ge=1.0, le=10.0,
                               doc="new nuclei join the newest class while its radius is below "
                                   "merge_ratio x critical radius (1 = one class per step)")
@@ -185,7 +187,7 @@ class GrowthConfig:
 
 # indices of the parameter vector passed to the kernels
 (I_TEND, I_P0, I_W0, I_L0, I_A0, I_B0, I_KACT, I_WACT, I_KOX, I_CSAT, I_ANUC, I_BNUC,
- I_LCAP, I_KS, I_INVD, I_CSATG, I_KCAP, I_KMS, I_DTMAX, I_MERGE, I_NPAR) = range(21)
+ I_LCAP, I_KS, I_INVD, I_CSATG, I_KCAP, I_KMS, I_DTMAX, I_MERGE, I_CHANGE, I_NPAR) = range(22)
 N_LOGK = 12  # species rows of the speciation tableau
 
 
@@ -211,8 +213,8 @@ def speciation_tableau(pka_mod: float, log_beta_mod: float, p: GrowthParameters)
     return names, logk, stoich
 
 
-def kernel_inputs(s: Synthesis, p: GrowthParameters, max_step_s: float = 5.0,
-                  merge_ratio: float = 1.05):
+def kernel_inputs(s: Synthesis, p: GrowthParameters, max_step_s: float = 600.0,
+                  merge_ratio: float = 1.05, step_change: float = 0.02):
     """Parameter vector and speciation arrays for the kernel, from chemist units."""
     volume_L = (s.dmf_mL + s.methanol_mL) * 1e-3
     T = s.temperature_C + 273.15
@@ -252,6 +254,8 @@ def kernel_inputs(s: Synthesis, p: GrowthParameters, max_step_s: float = 5.0,
     par[I_DTMAX] = max_step_s
     # new nuclei join the newest class while it is smaller than merge_ratio x r*
     par[I_MERGE] = merge_ratio
+    # largest relative change of the dissolved Ti per step (step-size control)
+    par[I_CHANGE] = step_change
     _, logk, stoich = speciation_tableau(MODULATOR_PKA[s.modulator],
                                          MODULATOR_LOG_BETA[s.modulator], p)
     return par, logk, stoich
@@ -391,7 +395,7 @@ def synthesis_kernel(par, logk, stoich, out_times, edges_nm, r_nm, n_per_L, reco
         # adapt: keep the change of dissolved Ti per step moderate
         change = abs(taken) + took + released + d_ox
         ref = msol + 1e-4 * par[I_P0]
-        grow = 0.1 * ref / change if change > 0.0 else 1.3
+        grow = par[I_CHANGE] * ref / change if change > 0.0 else 1.3
         dt = h * min(1.3, max(0.5, grow))
         if steps > 200000:            # safety net; never reached with the priors
             dt = max(dt, t_end / 20000.0)
@@ -464,7 +468,8 @@ def simulate(s: Synthesis, p: GrowthParameters | None = None, numerics: Numerics
     """Run one synthesis (``out_hours``: extra output times, h, merged in)."""
     p = p or GrowthParameters.default()
     numerics = numerics or Numerics()
-    par, logk, stoich = kernel_inputs(s, p, numerics.max_step_s, numerics.merge_ratio)
+    par, logk, stoich = kernel_inputs(s, p, numerics.max_step_s, numerics.merge_ratio,
+                                     numerics.step_change)
     times = np.linspace(0.0, s.time_h, numerics.output_points)
     if out_hours is not None:
         times = np.unique(np.concatenate([times, np.asarray(out_hours, float)]))
@@ -480,11 +485,12 @@ def simulate(s: Synthesis, p: GrowthParameters | None = None, numerics: Numerics
                       int(steps))
 
 
-def sweep_points(syntheses, p: GrowthParameters | None = None, max_step_s: float = 5.0):
+def sweep_points(syntheses, p: GrowthParameters | None = None, numerics: Numerics | None = None):
     """Mean diameter (nm), dispersity, yield and TiO2 fraction for many conditions,
     run in parallel by :func:`sweep_kernel`.  Returns an (n, 4) array."""
     p = p or GrowthParameters.default()
-    built = [kernel_inputs(s, p, max_step_s) for s in syntheses]
+    nm = numerics or Numerics()
+    built = [kernel_inputs(s, p, nm.max_step_s, nm.merge_ratio, nm.step_change) for s in syntheses]
     pars = np.array([b[0] for b in built])
     logks = np.array([b[1] for b in built])
     stoichs = np.array([b[2] for b in built])
@@ -561,6 +567,8 @@ def _result(exp, sim: Simulation, with_pxrd: bool = True) -> Result:
     res.solver.update({"kernel": "kinetics.growth.synthesis_kernel", "steps": sim.steps,
                        "max_classes": int(exp.config.numerics.max_classes),
                        "max_step_s": float(exp.config.numerics.max_step_s),
+                       "step_change": float(exp.config.numerics.step_change),
+                       "merge_ratio": float(exp.config.numerics.merge_ratio),
                        "speciation": "sim.equilibria._solve (Newton, log space), tol 1e-10"})
     return res
 

@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -1006,7 +1005,8 @@ def validation_rows(quick: bool = False) -> list:
     mc = simulate(small, 7, "kmc")
     for k in range(1, 6):
         z = (mc.mean_electrons[0, k] - me.mean_electrons[0, k]) / mc.sem_electrons[k]
-        rows.append(check_row(name, "mil125_8nm_solvers", f"mean charge at t = {me.times_s[k]:.0f} s",
+        rows.append(check_row(name, "mil125_8nm_solvers",
+                              f"mean charge at t = {me.times_s[k]:.0f} s",
                               f"master eq. {me.mean_electrons[0, k]:.3f} e-",
                               f"kMC {mc.mean_electrons[0, k]:.3f} ± {mc.sem_electrons[k]:.3f} e-",
                               abs(z) <= 3.0, "|z| <= 3 standard errors",

@@ -1,6 +1,5 @@
 """kinetics.photodoping: thermodynamics, rates, solvers agreeing, limits, config and CLI."""
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest

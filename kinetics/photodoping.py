@@ -751,6 +751,14 @@ class PhotodopingModel(Model):
         res.note("E_oc_photostationary_V_vs_Fc",
                  float((traj.weights * nodes) @ e_stat / (traj.weights @ nodes))
                  - cfg.sample.ferrocene_V_vs_NHE, "V", "E_F of the photostationary charge")
+        if cfg.light.power_mW > 0.0:
+            from sim.config import replace
+            power = cfg.light.power_mW
+            up, down = (simulated_plateau(replace(cfg, **{"light.power_mW": power * f}),
+                                          max_states=cfg.solver.max_states)
+                        for f in (10.0, 0.1))
+            res.note("E_oc_shift_per_decade_light_mV", 1000.0 * (up - down) / 2.0, "mV",
+                     "prediction: photostationary E_oc change per tenfold light power")
         res.note("E_oc_final_V_vs_NHE", float(ens["E_F_V_vs_NHE"][-1]), "V", "E_F at t_end")
         res.note("electrons_per_node_final", float(ens["electrons_per_node"][-1]), "e-/node",
                  "at t_end (per nm^3 for an oxide: see electrons_per_nm3_final)")

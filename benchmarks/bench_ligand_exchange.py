@@ -23,8 +23,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 import kinetics.ligand_exchange as le
 from sim.config import replace
 

@@ -110,7 +110,8 @@ class ClusterSpec:
     centre: str = spec("Pt", choices=("Au", "Pt", "Pd"), doc="centre atom of the M13 core")
     initial_ligand: str = spec("PET", choices=tuple(MONOTHIOLS), doc="monothiolate on all 18 sites at t = 0")
     preformed_dithiol: str = spec("", choices=("",) + tuple(DITHIOLS),
-                                  doc="dithiolate already bridging a C3 triple of core pairs (e.g. PDT for TBBT12PDT3)")
+                                  doc="dithiolate already bridging a C3 triple of core pairs "
+                                      "(e.g. PDT for TBBT12PDT3)")
     preformed_bridges: int = spec(0, choices=(0, 3), doc="bridges of preformed_dithiol at t = 0 (0 or 3)")
     conc_mM: float = spec(0.24, gt=0.0, le=100.0, unit="mM", doc="cluster concentration")
     structure_file: str = spec("", doc="optional xyz/cif/pdb file with the cluster (metals and S); "
@@ -587,8 +588,8 @@ def build_system(cfg, n_clusters: int | None = None, rates: dict | None = None) 
         for level in range(N_EXTRA_LEVELS):
             e_other = bridge_strain_kcal(dt, dist + (1 + level) * rates["rearranged_pair_shift_A"])
             fit_other[d, level] = np.exp(-rates["strain_scale"] * e_other / (R_KCAL * T_K))
-        fit_xl[d] = float(np.exp(-rates["strain_scale"] * bridge_strain_kcal(dt, rates["crosslinked_pair_distance_A"])
-                                 / (R_KCAL * T_K)))
+        e_xl = bridge_strain_kcal(dt, rates["crosslinked_pair_distance_A"])
+        fit_xl[d] = float(np.exp(-rates["strain_scale"] * e_xl / (R_KCAL * T_K)))
     n_nb = max(1, max((np.sum(cand_pairs == s) for s in range(N_SITES)), default=1))
     nbr_site = -np.ones((N_SITES, n_nb), np.int64)
     nbr_pair = -np.ones((N_SITES, n_nb), np.int64)
@@ -635,8 +636,10 @@ def build_system(cfg, n_clusters: int | None = None, rates: dict | None = None) 
     arrays = dict(k_site=k_site.astype(float), leave=leave, nucleophile=nucleophile,
                   reagent_code=np.arange(n_mono + n_di, dtype=np.int64),
                   product_code=np.arange(n_mono + n_di, dtype=np.int8),
-                  release_reagent=np.concatenate([np.arange(n_mono + n_di), np.zeros(2 * n_di, int)]).astype(np.int64),
-                  nbr_site=nbr_site, nbr_pair=nbr_pair, fit_native=fit_native, fit_xl=fit_xl, fit_other=fit_other,
+                  release_reagent=np.concatenate([np.arange(n_mono + n_di),
+                                                  np.zeros(2 * n_di, int)]).astype(np.int64),
+                  nbr_site=nbr_site, nbr_pair=nbr_pair, fit_native=fit_native, fit_xl=fit_xl,
+                  fit_other=fit_other,
                   in_triple=in_triple, pair_triples=pair_triples, pair_of=pair_of)
     return System(mono=mono, di=di, arrays=arrays, conc0=conc0, dc_M=c_cl / n, rates=rates,
                   site_class=cls, cand_pairs=cand_pairs, cand_distance_A=dist,
@@ -1091,7 +1094,8 @@ class LigandExchangeModel(Model):
         res.add("soluble_fraction", 1.0 - obs["crosslinked_fraction"], "1", "clusters without a link")
         res.add("bridged_soluble_fraction", obs["bridged_soluble_fraction"], "1",
                 "soluble clusters with at least one bridge")
-        res.add("free_conc_M", conc, "M", "free reagent concentrations; columns: " + ", ".join(sysm.mono + sysm.di))
+        res.add("free_conc_M", conc, "M",
+                "free reagent concentrations; columns: " + ", ".join(sysm.mono + sysm.di))
         all_labels = sorted({str(x) for pt in obs["per_time"] for x in pt["labels"]})
         frac = np.zeros((len(times_min), len(all_labels)))
         pos = {k: q for q, k in enumerate(all_labels)}

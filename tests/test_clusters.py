@@ -45,7 +45,8 @@ def test_bond_lengths_and_angles_match_inputs(geom):
             assert d_st[0] == pytest.approx(geom.staple_S_A, abs=1e-6)
         else:
             assert d_st[:2] == pytest.approx([geom.staple_S_A] * 2, abs=1e-6)
-            m1, m2 = pos[sites.staple_metals[np.argsort(np.linalg.norm(pos[sites.staple_metals] - pos[a], axis=1))[:2]]]
+            nearest = np.argsort(np.linalg.norm(pos[sites.staple_metals] - pos[a], axis=1))[:2]
+            m1, m2 = pos[sites.staple_metals[nearest]]
             u, v = m1 - pos[a], m2 - pos[a]
             ang = np.degrees(np.arccos(u @ v / np.linalg.norm(u) / np.linalg.norm(v)))
             assert ang == pytest.approx(geom.apex_M_S_M_deg, abs=1e-5)

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from structures.ligands import DITHIOLS, MONOTHIOLS, bridge_strain_kcal, cluster_formula, dithiol, formula_mass, monothiol
+from structures.ligands import (DITHIOLS, MONOTHIOLS, bridge_strain_kcal, cluster_formula, dithiol,
+                                formula_mass, monothiol)
 
 
 def test_bond_classes():

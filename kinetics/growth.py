@@ -94,8 +94,15 @@ MODULATOR_CAP_FACTOR = {"benzoic": 1.0, "p-toluic": 0.8, "acetic": 0.25, "formic
 class GrowthParameters:
     """Rate and equilibrium parameters (name, unit in the name, default, source).
 
-    The four marked *fitted* are fitted by ``nanokin fit growth`` (values in
-    inputs/fitted/growth.json override the priors given here)."""
+    The four listed in ``FITTED`` are fitted by ``nanokin fit growth`` to the Ti(OMe)4
+    and Ti(OEt)4 sizes (42, 55 nm), the optimum size (25 nm) and the U-shape of the
+    benzoic-acid series (Fabrizio 2023); the values recorded in
+    inputs/fitted/growth.json replace the starting values given here.  Every other
+    value is a prior with the source noted beside it; all other validation rows are
+    predictions.
+
+    Ranges used by the fit: base_M 0.005–0.5 mol/L, log_k_cap 0–6,
+    log_csat_ref_M −10 to −3, s_solubility_per_nu 0–15."""
 
     # activation (hydrolysis of Ti(OR)4)
     k_act_M_s: float = 0.05            # 1/(M s) at 110 °C, ν = 0.68; prior (t1/2 ~ min)
@@ -111,7 +118,7 @@ class GrowthParameters:
     pka_base: float = 10.73            # dimethylammonium, aqueous
     pkw: float = 14.0                  # water autoprotolysis, aqueous prior
     log_beta_linker: float = 5.0       # Ti unit + BDC2-, 1/M; prior
-    base_M: float = 0.05               # fitted: dimethylamine from DMF decomposition, mol/L
+    base_M: float = 0.05               # fitted: base (dimethylamine from DMF decomposition), mol/L
     # surface competition
     log_k_cap: float = 2.0             # fitted: log10 K_cap of benzoate on MOF sites, 1/M
     log_k_metal_surface: float = 3.0   # log10 K_M of the Ti unit on surface sites, 1/M; prior
@@ -120,7 +127,7 @@ class GrowthParameters:
     node_volume_nm3: float = 4 * VOLUME_PER_TI_NM3 * 2  # growth unit: one Ti8 node, nm³
     log_nuc_prefactor: float = 28.0    # log10 A, nuclei/(L s) (1e31 m^-3 s^-1); CNT prior, range 1e30-1e35 m^-3 s^-1
     log_csat_ref_M: float = -6.0       # fitted: log10 solubility of M·BDC at 110 °C, ν_ref, H2O:Ti = 1
-    s_solubility_per_nu: float = 6.0   # fitted: ln c_sat per unit Charton ν
+    s_solubility_per_nu: float = 6.0   # fitted: d ln c_sat / d ν (small alkoxides: less soluble unit)
     h_sol_J_mol: float = 60e3          # dissolution enthalpy of the growth unit; prior
     water_solubility_exponent: float = 1.0  # c_sat ∝ (H2O:Ti)^q; prior
     # growth

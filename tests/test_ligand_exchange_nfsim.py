@@ -10,6 +10,10 @@ from sim.config import replace
 pytestmark = pytest.mark.external
 
 
+def path_text(exp, cfg, tmp_path):
+    return le.write_bngl(dataclasses.replace(exp, config=cfg), tmp_path / "probe.bngl", n_clusters=2).read_text()
+
+
 def _tools():
     pytest.importorskip("bionetgen")
     from sim.bionetgen import tools_available
@@ -21,6 +25,8 @@ def _tools():
 @pytest.mark.parametrize("name,t_end_min,extra", [
     ("tbbt18_pdt", 1.5, {}),
     ("pet18_tbbt_pdt", 2.0, {"rates.aliphatic_leaving": 2e-3}),
+    # PDT alone, with fast PET loss and disulfide coupling between clusters switched on
+    ("pet18_pdt", 3.0, {"rates.aliphatic_leaving": 0.05, "rates.k_disulfide_M_s": 2000.0}),
 ])
 def test_nfsim_agrees_with_kernel(tmp_path, name, t_end_min, extra):
     _tools()
@@ -30,6 +36,8 @@ def test_nfsim_agrees_with_kernel(tmp_path, name, t_end_min, extra):
     exp = le.load_reference(name)
     times = tuple(np.linspace(0.0, t_end_min, steps + 1))
     cfg = replace(exp.config, **{"rates.k_disulfide_M_s": 0.0, "conditions.times_min": times, **extra})
+    if cfg.rates.k_disulfide_M_s > 0:
+        assert "+ C(s" in path_text(exp, cfg, tmp_path)
     exp = dataclasses.replace(exp, config=cfg)
     path = le.write_bngl(exp, tmp_path / "model.bngl", n_clusters=n_nf, seed=12345)
     wd = run_bng2(path.read_text(), workdir=tmp_path / "run", name="model", timeout=600)

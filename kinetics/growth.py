@@ -32,6 +32,20 @@ Mechanism (every rate and equilibrium below is a named parameter in
 6. Particles that stop growing are not ripened (low MOF surface energy; Kemp &
    Owen 2026 for UiO-66): no Ostwald term beyond Gibbs–Thomson.
 
+What sets the trends with the recorded fit (read before trusting a prediction):
+
+- U-shape: the fitted base (0.43 mol/L) titrates the linker's two protons plus
+  about 5 eq of modulator; below that the modulator is fully deprotonated and acts
+  as a capping ligand, above it the excess acid protonates BDC (fewer nuclei).
+  The position of the minimum therefore follows the fitted base concentration.
+- Modulator identity at 5 eq: the acid is just titrated, so the pKa values hardly
+  matter there; the ranking comes from the capping priors
+  (``MODULATOR_CAP_FACTOR``), not from an independent prediction.
+- Precursor and water trends come from the solubility of the growth unit
+  (``s_solubility_per_nu``, ``water_solubility_exponent``); faster release alone
+  (bulkier alkoxide, more water) would give more nuclei and smaller particles.
+- 2 vol% water sends almost all Ti to TiO2 with these priors.
+
 Units: concentrations mol/L, radii/diameters nm, time s (hours at the config
 boundary), temperatures °C in files and K inside.
 """

@@ -67,7 +67,7 @@ from sim.model import Model
 from sim.paths import data_file, model_inputs
 from sim.rng import child_seeds, stream_states
 from sim.store import Result
-from structures.frameworks import mil125_node_density_per_nm3
+from structures.frameworks import mil125_formula_mass_g_mol, mil125_node_density_per_nm3
 
 # ----------------------------------------------------------------------------- constants
 
@@ -79,7 +79,6 @@ HBAR_J_S = 1.054571817e-34
 ELECTRON_KG = 9.1093837015e-31
 BOLTZMANN_J_K = 1.380649e-23
 AVOGADRO = 6.02214076e23
-MIL125_NODE_MASS_G_MOL = 1563.3   # Ti8O8(OH)4(C8H4O4)6, from standard atomic weights
 MIL125_LEVELS = (-0.30, -0.32, -0.34, -0.36, -0.47, -0.49, -0.51, -0.53)
 
 # Parameters fitted by `nanokin fit photodoping` (inputs/fitted/photodoping.json);
@@ -668,7 +667,7 @@ def dd_spectrum(cfg: PhotodopingConfig, electrons_per_node: np.ndarray):
 
 def node_conc_M(cfg: PhotodopingConfig) -> float:
     """Molar concentration of Ti8 nodes in the colloid (MIL-125)."""
-    return cfg.sample.mass_conc_ug_per_mL * 1e-6 / MIL125_NODE_MASS_G_MOL * 1000.0
+    return cfg.sample.mass_conc_ug_per_mL * 1e-6 / mil125_formula_mass_g_mol() * 1000.0
 
 
 def t_fraction(times, values, final, fraction=0.9) -> float:

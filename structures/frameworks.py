@@ -13,6 +13,14 @@ import numpy as np
 MIL125_A_ANGSTROM = 18.654
 MIL125_C_ANGSTROM = 18.144
 MIL125_NODES_PER_CELL = 2
+MIL125_FORMULA = "Ti8O8(OH)4(C8H4O4)6"  # one Ti8 node with its six BDC linkers
+
+
+def mil125_formula_mass_g_mol() -> float:
+    """Molar mass of one formula unit Ti8O8(OH)4(BDC)6 (one Ti8 node), g/mol (pymatgen)."""
+    from pymatgen.core import Composition
+
+    return float(Composition(MIL125_FORMULA).weight)
 
 
 def mil125_cell_volume_nm3(a_angstrom: float = MIL125_A_ANGSTROM,

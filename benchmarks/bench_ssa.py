@@ -113,6 +113,7 @@ def bench_threads(name, T, n_traj, method):
     try:
         for n in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
             numba.set_num_threads(n)
+            simulate(compiled, np.linspace(0, T / 100, 11), n_traj, 7, method)  # warm-up
             w, res = _timed(simulate, compiled, np.linspace(0, T, 11), n_traj, 7, method)
             out[n] = (w[0], res)
     finally:

@@ -1,0 +1,34 @@
+"""The SSA benchmark script runs and reports both sides of each comparison
+(no timing is asserted: speed lives in benchmarks/RESULTS.md)."""
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_ssa.py"
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("bench_ssa_under_test", BENCH)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.external
+def test_bench_ssa_rows_against_bionetgen():
+    from sim.bionetgen import tools_available
+    bench = _load()
+    if not tools_available() or not (bench.MODELS_DIR / "multistate.net").exists():
+        pytest.skip("BioNetGen or the benchmark models are not available")
+    bench.END_TIMES = {"multistate": (20.0, 20.0)}
+    rec = bench.run(quick=True, models=["multistate"], peers=["BioNetGen"])
+    tools = [r["tool"] for r in rec["rows"] if "ns_per_event" in r]
+    assert tools == ["nanokin direct", "nanokin rssa", "BioNetGen run_network SSA"]
+    for r in rec["rows"]:
+        if "ns_per_event" in r:
+            assert r["events"] > 10_000 and r["ns_per_event"] > 0 and r["status"] == "ok"
+            assert r["ratio_peer_over_nanokin"] > 0 and r["cpu_ns_per_event"] > 0
+    ens = [r for r in rec["rows"] if "speedup" in r]
+    assert ens and ens[0]["identical_results"] is True
+    assert "| multistate |" in bench.markdown(rec)

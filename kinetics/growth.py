@@ -59,7 +59,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.config import Invalid, section, spec
-from sim.equilibria import _solve, species_concentrations
+from sim.equilibria import _solve, newton_inplace, species_concentrations
 from sim.model import Model
 from sim.pbe import (add_nuclei, advance_classes, cnt_rate, log_histogram, particle_units,
                      size_moments, units_per_particle)
@@ -290,75 +290,6 @@ def kernel_inputs(s: Synthesis, p: GrowthParameters, max_step_s: float = 600.0,
 
 
 @njit(cache=True)
-def _newton_inplace(logk, stoich, totals, y, s, res, jac, dy, tol, max_iter):
-    """Allocation-free Newton for the speciation tableau (same equations, scaling
-    and step limit as :func:`sim.equilibria._solve`); ``y`` (ln c) is updated in
-    place and ``s`` receives the species concentrations.  Returns True on success."""
-    n_s, n_c = stoich.shape
-    for it in range(max_iter):
-        for i in range(n_s):
-            acc = logk[i] * 2.302585092994046
-            for j in range(n_c):
-                if stoich[i, j] != 0.0:
-                    acc += stoich[i, j] * y[j]
-            s[i] = math.exp(min(acc, 700.0))
-        err = 0.0
-        for j in range(n_c):
-            acc = 0.0
-            mag = abs(totals[j])
-            for i in range(n_s):
-                v = stoich[i, j] * s[i]
-                acc += v
-                mag += abs(v)
-            res[j] = acc - totals[j]
-            e = abs(res[j]) / max(mag, 1e-300)
-            if e > err:
-                err = e
-        if err < tol:
-            return True
-        for j in range(n_c):
-            for k in range(n_c):
-                acc = 0.0
-                for i in range(n_s):
-                    acc += stoich[i, j] * stoich[i, k] * s[i]
-                jac[j, k] = acc
-            jac[j, j] += 1e-300
-            dy[j] = -res[j]
-        # Gaussian elimination with partial pivoting (n_c is 5)
-        for c in range(n_c):
-            piv = c
-            for r in range(c + 1, n_c):
-                if abs(jac[r, c]) > abs(jac[piv, c]):
-                    piv = r
-            if piv != c:
-                for k in range(n_c):
-                    tmp = jac[c, k]
-                    jac[c, k] = jac[piv, k]
-                    jac[piv, k] = tmp
-                tmp = dy[c]
-                dy[c] = dy[piv]
-                dy[piv] = tmp
-            for r in range(c + 1, n_c):
-                f = jac[r, c] / jac[c, c]
-                for k in range(c, n_c):
-                    jac[r, k] -= f * jac[c, k]
-                dy[r] -= f * dy[c]
-        for c in range(n_c - 1, -1, -1):
-            acc = dy[c]
-            for k in range(c + 1, n_c):
-                acc -= jac[c, k] * dy[k]
-            dy[c] = acc / jac[c, c]
-        big = 0.0
-        for j in range(n_c):
-            if abs(dy[j]) > big:
-                big = abs(dy[j])
-        f = 4.0 / big if big > 4.0 else 1.0
-        for j in range(n_c):
-            y[j] += f * dy[j]
-    return False
-
-
-@njit(cache=True)
 def _speciate(logk, stoich, totals, ln_c):
     """Solve the seesaw equilibria (warm start from ``ln_c``, updated in place) and
     return the species concentrations.  Falls back to :func:`sim.equilibria._solve`
@@ -373,10 +304,10 @@ def _speciate(logk, stoich, totals, ln_c):
 
 @njit(cache=True)
 def _speciate_into(logk, stoich, totals, ln_c, s, res, jac, dy):
-    if _newton_inplace(logk, stoich, totals, ln_c, s, res, jac, dy, 1e-10, 200):
+    if newton_inplace(logk, stoich, totals, ln_c, s, res, jac, dy, 1e-10, 200):
         return s
     start = np.full(totals.size, math.log(1e-7))
-    y, it, ok, err = _solve(logk, stoich, totals, start, 1e-10, 1000)
+    y, ok, err = _solve(logk, stoich, totals, start, 1e-10, 1000)
     for j in range(ln_c.size):
         ln_c[j] = y[j]
     return species_concentrations(logk, stoich, y)

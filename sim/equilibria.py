@@ -19,10 +19,12 @@ Water (OH- = Kw / H+) is an ordinary species: row S = [-1 for H+], log10 K = -14
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
-__all__ = ["solve_speciation", "species_concentrations", "Speciation", "SpeciationError"]
+__all__ = ["solve_speciation", "newton_inplace", "species_concentrations", "Speciation", "SpeciationError"]
 
 LN10 = np.log(10.0)
 
@@ -48,16 +50,21 @@ def species_concentrations(log10_k, stoich, ln_c):
 
 
 @njit(cache=True)
-def _solve(log10_k, stoich, totals, ln_c0, tol, max_iter):
-    """Newton iteration; returns (ln_c, iterations, converged flag, scaled residual)."""
+def newton_inplace(logk, stoich, totals, y, s, res, jac, dy, tol, max_iter):
+    """Allocation-free Newton iteration for kernels that solve speciation at every
+    step: ``y`` (ln c of the components, warm start) is updated in place, ``s``
+    receives the species concentrations; ``res``, ``jac``, ``dy`` are work arrays of
+    sizes n_c, (n_c, n_c), n_c.  Residuals are scaled by the sum of the magnitudes of
+    their terms; the step in ln c is limited to 4.  Returns True on convergence."""
     n_s, n_c = stoich.shape
-    y = ln_c0.copy()
-    R = np.empty(n_c)
-    J = np.empty((n_c, n_c))
-    scale = np.empty(n_c)
-    err = np.inf
     for it in range(max_iter):
-        s = species_concentrations(log10_k, stoich, y)
+        for i in range(n_s):
+            acc = logk[i] * 2.302585092994046
+            for j in range(n_c):
+                if stoich[i, j] != 0.0:
+                    acc += stoich[i, j] * y[j]
+            s[i] = math.exp(min(acc, 700.0))
+        err = 0.0
         for j in range(n_c):
             acc = 0.0
             mag = abs(totals[j])
@@ -65,35 +72,81 @@ def _solve(log10_k, stoich, totals, ln_c0, tol, max_iter):
                 v = stoich[i, j] * s[i]
                 acc += v
                 mag += abs(v)
-            R[j] = acc - totals[j]
-            scale[j] = mag if mag > 1e-300 else 1e-300
-        err = 0.0
-        for j in range(n_c):
-            e = abs(R[j]) / scale[j]
+            res[j] = acc - totals[j]
+            e = abs(res[j]) / max(mag, 1e-300)
             if e > err:
                 err = e
         if err < tol:
-            return y, it, True, err
+            return True
         for j in range(n_c):
             for k in range(n_c):
                 acc = 0.0
                 for i in range(n_s):
-                    if stoich[i, j] != 0.0 and stoich[i, k] != 0.0:
-                        acc += stoich[i, j] * stoich[i, k] * s[i]
-                J[j, k] = acc
-            J[j, j] += 1e-300
-        dy = np.linalg.solve(J, -R)
-        # limit the step in log space: concentrations change by at most e^4 per step
+                    acc += stoich[i, j] * stoich[i, k] * s[i]
+                jac[j, k] = acc
+            jac[j, j] += 1e-300
+            dy[j] = -res[j]
+        # Gaussian elimination with partial pivoting (tableaux are small)
+        for c in range(n_c):
+            piv = c
+            for r in range(c + 1, n_c):
+                if abs(jac[r, c]) > abs(jac[piv, c]):
+                    piv = r
+            if piv != c:
+                for k in range(n_c):
+                    tmp = jac[c, k]
+                    jac[c, k] = jac[piv, k]
+                    jac[piv, k] = tmp
+                tmp = dy[c]
+                dy[c] = dy[piv]
+                dy[piv] = tmp
+            for r in range(c + 1, n_c):
+                f = jac[r, c] / jac[c, c]
+                for k in range(c, n_c):
+                    jac[r, k] -= f * jac[c, k]
+                dy[r] -= f * dy[c]
+        for c in range(n_c - 1, -1, -1):
+            acc = dy[c]
+            for k in range(c + 1, n_c):
+                acc -= jac[c, k] * dy[k]
+            dy[c] = acc / jac[c, c]
         big = 0.0
         for j in range(n_c):
             if abs(dy[j]) > big:
                 big = abs(dy[j])
-        f = 1.0
-        if big > 4.0:
-            f = 4.0 / big
+        f = 4.0 / big if big > 4.0 else 1.0
         for j in range(n_c):
             y[j] += f * dy[j]
-    return y, max_iter, False, err
+    return False
+
+
+@njit(cache=True)
+def _residual_error(log10_k, stoich, totals, y):
+    """Largest scaled mass-balance residual at ln c = ``y``."""
+    s = species_concentrations(log10_k, stoich, y)
+    n_s, n_c = stoich.shape
+    err = 0.0
+    for j in range(n_c):
+        acc = 0.0
+        mag = abs(totals[j])
+        for i in range(n_s):
+            v = stoich[i, j] * s[i]
+            acc += v
+            mag += abs(v)
+        e = abs(acc - totals[j]) / max(mag, 1e-300)
+        if e > err:
+            err = e
+    return err
+
+
+@njit(cache=True)
+def _solve(log10_k, stoich, totals, ln_c0, tol, max_iter):
+    """Newton iteration; returns (ln_c, converged flag, scaled residual)."""
+    n_s, n_c = stoich.shape
+    y = ln_c0.copy()
+    ok = newton_inplace(log10_k, stoich, totals, y, np.empty(n_s), np.empty(n_c),
+                        np.empty((n_c, n_c)), np.empty(n_c), tol, max_iter)
+    return y, ok, _residual_error(log10_k, stoich, totals, y)
 
 
 def solve_speciation(log10_k, stoich, totals, guess=None, *, tol=1e-12, max_iter=200):
@@ -117,10 +170,10 @@ def solve_speciation(log10_k, stoich, totals, guess=None, *, tol=1e-12, max_iter
         ln_c0 = np.log(np.maximum(np.abs(totals), 1e-12) * 0.5)
     else:
         ln_c0 = np.log(np.maximum(np.asarray(guess, float), 1e-300))
-    y, it, ok, err = _solve(log10_k, stoich, totals, ln_c0, tol, max_iter)
+    y, ok, err = _solve(log10_k, stoich, totals, ln_c0, tol, max_iter)
     if not ok:
         # retry from a neutral start (all components at 1e-7 M)
-        y, it, ok, err = _solve(log10_k, stoich, totals, np.full(totals.size, np.log(1e-7)),
+        y, ok, err = _solve(log10_k, stoich, totals, np.full(totals.size, np.log(1e-7)),
                                 tol, max_iter * 5)
     if not ok:
         raise SpeciationError(f"speciation did not converge (scaled residual {err:.3g})")

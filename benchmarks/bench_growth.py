@@ -27,6 +27,7 @@ from scipy.integrate import solve_ivp
 from kinetics import growth as g
 from sim.equilibria import solve_speciation
 from sim.pbe import units_per_particle
+from sim.bench import best_time
 
 OPTIMUM = g.Synthesis(precursor="Ti(OMe)4", water_vol_percent=0.25, modulator_eq=5.0,
                       temperature_C=110.0, time_h=6.0)
@@ -105,22 +106,12 @@ def numpy_reference(s: g.Synthesis, p: g.GrowthParameters, n_classes: int = 200,
     return mean_d, float(y[4] / par[g.I_P0]), calls[0], int(keep.sum())
 
 
-def _time(fn, repeat):
-    best = math.inf
-    out = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
 def run(quick: bool = False) -> dict:
     p = g.GrowthParameters.default()
     numerics = g.Numerics(merge_ratio=1.0, max_classes=200, output_points=13)
     g.simulate(OPTIMUM, p, numerics)                       # compile
-    t_numba, sim = _time(lambda: g.simulate(OPTIMUM, p, numerics), 3 if quick else 10)
-    t_ref, ref = _time(lambda: numpy_reference(OPTIMUM, p), 1)
+    t_numba, sim = best_time(lambda: g.simulate(OPTIMUM, p, numerics), 3 if quick else 10)
+    t_ref, ref = best_time(lambda: numpy_reference(OPTIMUM, p), 1)
     rows = [{
         "case": "one synthesis, 6 h, optimum conditions",
         "ours": "numba synthesis_kernel",
@@ -136,7 +127,7 @@ def run(quick: bool = False) -> dict:
     grid = [g.Synthesis(precursor="Ti(OMe)4", modulator_eq=float(e), water_vol_percent=float(w))
             for e in np.linspace(0.0, 10.0, n_eq) for w in np.linspace(0.1, 2.0, n_w)]
     g.sweep_points(grid[:4], p)                             # compile the parallel kernel
-    t_sweep, out = _time(lambda: g.sweep_points(grid, p), 1)
+    t_sweep, out = best_time(lambda: g.sweep_points(grid, p), 1)
     from numba import get_num_threads
 
     rows.append({"case": f"sweep {len(grid)} points (modulator eq x water)",

@@ -16,16 +16,7 @@ import sys
 import time
 
 import numpy as np
-
-
-def _best(fn, repeat):
-    best = float("inf")
-    out = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+from sim.bench import best_time
 
 
 def run(quick: bool = False) -> dict:
@@ -48,7 +39,7 @@ def run(quick: bool = False) -> dict:
     p0[0] = 1.0
     rtol, atol = 1e-6, 1e-11
     evolve(pc.birth, pc.death, p0, times[:2] * 1e-3, rtol=rtol, atol=atol)   # compile
-    t_ours, ours = _best(lambda: evolve(pc.birth, pc.death, p0, times, rtol=rtol, atol=atol),
+    t_ours, ours = best_time(lambda: evolve(pc.birth, pc.death, p0, times, rtol=rtol, atol=atol),
                          1 if quick else 3)
     jac = generator_matrix(pc.birth, pc.death)
     n = np.arange(pc.birth.size)
@@ -56,7 +47,7 @@ def run(quick: bool = False) -> dict:
     def scipy_run():
         return solve_ivp(rhs_numpy, (0.0, times[-1]), p0, method="BDF", t_eval=times,
                          args=(pc.birth, pc.death), jac=jac, rtol=rtol, atol=atol)
-    t_ref, sol = _best(scipy_run, 1)
+    t_ref, sol = best_time(scipy_run, 1)
     ref_mean = n @ sol.y / sol.y.sum(axis=0)
     rel = float(np.max(np.abs(ours["mean"][1:] - ref_mean[1:]) / ref_mean[1:]))
     rows.append({"case": f"master equation, {diameter:g} nm MIL-125, 2.5 h, exact chain",
@@ -93,7 +84,7 @@ def run(quick: bool = False) -> dict:
     old = numba.get_num_threads()
     numba.set_num_threads(1)
     try:
-        t_kmc, (out, events) = _best(
+        t_kmc, (out, events) = best_time(
             lambda: kmc_birth_death(birth, death, idx, n0, ktimes, states.copy()), 1)
     finally:
         numba.set_num_threads(old)

@@ -17,6 +17,17 @@ from sim.paths import repo_root
 from sim.store import atomic_path, provenance
 
 
+def best_time(fn, repeat: int = 3):
+    """Run ``fn`` ``repeat`` times; return (best wall time in s, last result)."""
+    best = float("inf")
+    out = None
+    for _ in range(max(1, repeat)):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
 def discover() -> dict[str, Path]:
     bench_dir = repo_root() / "benchmarks"
     return {p.stem[len("bench_"):]: p for p in sorted(bench_dir.glob("bench_*.py"))}

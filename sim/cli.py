@@ -4,6 +4,7 @@
     nanokin validate [--only MODEL] [--quick] [--json FILE]
     nanokin fit MODEL                       fit a model's free parameters to its data
     nanokin info FILE.h5                    provenance and contents of a result file
+    nanokin keys MODEL                      experiment-file keys with units, defaults, docs
     nanokin export FORMAT CONFIG [-o OUT]   write an experiment in another tool's format
     nanokin bench [--quick] [--json FILE]   the benchmark suite (ratios against peers)
     nanokin sweep CONFIG --set KEY=V1,V2 ... parameter sweep into one HDF5 file
@@ -267,8 +268,32 @@ def cmd_suggest(args) -> int:
     return run_suggest_cli(args, _load)
 
 
+# ----------------------------------------------------------------------------- keys
+
+def _add_keys(sub):
+    p = sub.add_parser("keys", help="list a model's experiment-file keys with units and defaults")
+    p.add_argument("model")
+    p.set_defaults(func=cmd_keys)
+
+
+def cmd_keys(args) -> int:
+    from sim.config import describe_schema
+    from sim.model import available_models, get_model
+
+    name = args.model.replace("-", "_")
+    try:
+        model = get_model(name)
+    except KeyError:
+        raise ConfigError("command line", "model", args.model, ", ".join(available_models()),
+                          "unknown model") from None
+    print(f"model = \"{name}\"   (common keys: name, description, seed)")
+    for key, allowed, default, doc in describe_schema(model.config_class):
+        print(f"  {key}\n      {allowed}; default {default}" + (f"\n      {doc}" if doc else ""))
+    return 0
+
+
 COMMANDS = (_add_run, _add_validate, _add_fit, _add_info, _add_export, _add_bench, _add_sweep,
-            _add_suggest)
+            _add_suggest, _add_keys)
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -105,3 +105,10 @@ def test_validate_json_rows_have_exact_keys(tmp_path, monkeypatch, capsys):
     assert rows[0]["pass"] is True and rows[0]["role"] == "fitted" and rows[1]["pass"] is False
     table = capsys.readouterr().out
     assert "FAIL" in table and "1 of 2 rows pass" in table
+
+
+def test_keys_lists_units_and_defaults(capsys):
+    assert main(["keys", "toy"]) == 0
+    out = capsys.readouterr().out
+    assert "conditions.rate_constant_per_s" in out and "s^-1" in out and "default 0.1" in out
+    assert main(["keys", "no_such_model"]) == 2

@@ -227,6 +227,15 @@ def test_quick_validation_rows():
     for r in rows:
         if r.role == "fitted":
             assert r.passed, r
+    # exactly the four numbers the fit used are labelled "fitted"; the rest are predictions
+    fitted = {(r.experiment, r.quantity) for r in rows if r.role == "fitted"}
+    assert fitted == {("cdte_co_1e-6M", "TON at 30 h (1.0e-6 M catalyst)"),
+                      ("cdte_co_qe_400nm", "quantum efficiency at 400 nm, first 5 h"),
+                      ("cspbbr3_rods", "H2 at 18 h (rods)"),
+                      ("cspbbr3_rods", "apparent quantum yield")}
+    for q in ("pH of highest H2 (grid 3.5-6.5)", "H2 rate falls after ~30 h",
+              "induction period (rods)", "rods/cubes H2 at 18 h", "BF4- exchange gain (cubes)"):
+        assert by[q].role == "predicted", q
     assert by["TON per catalyst: 1.0e-5 M vs 1.0e-6 M"].passed
 
 
@@ -265,3 +274,66 @@ def test_master_equation_property_no_damage(k_e, k_decay, f_h, m_bar):
     ana = pc.qd_h2_analytic(rates, t)
     assert np.all(np.diff(det) >= -1e-12)
     np.testing.assert_allclose(det, ana, rtol=5e-3, atol=1e-6)
+
+
+# ---- the fit: few parameters, priors documented
+
+def test_fit_record_has_only_the_declared_parameters():
+    import json
+
+    from sim.paths import fitted_file
+
+    rec = json.loads(fitted_file("photocatalysis").read_text())
+    names = list(rec["parameters"])
+    assert names == list(pc.FITTED_CDTE + pc.FITTED_PVK)
+    assert len(names) <= 4
+    assert len(rec["rows"]) == 4        # two measured numbers per fitted pair
+
+
+def test_parameters_ignore_stale_fit_keys(monkeypatch):
+    monkeypatch.setattr(pc, "load_fitted",
+                        lambda name: {"pKa_hydride": 1.0, "pvk_alpha": 0.9,
+                                      "xe_incident_flux_umol_h": 123.0})
+    p = pc.parameters()
+    assert p["pKa_hydride"] == pc.PARAMETERS["pKa_hydride"].value
+    assert p["pvk_alpha"] == pc.PARAMETERS["pvk_alpha"].value
+    assert p["xe_incident_flux_umol_h"] == 123.0
+    assert pc.parameters({"pKa_hydride": 7.0})["pKa_hydride"] == 7.0
+
+
+def test_parameter_sources_say_which_are_fitted():
+    fitted = set(pc.FITTED_CDTE + pc.FITTED_PVK)
+    for name, par in pc.PARAMETERS.items():
+        assert par.source and par.unit and par.doc, name
+        if name in fitted:
+            assert par.source.startswith("fitted"), name
+        else:
+            assert not par.source.lower().startswith("fitted"), name
+
+
+def test_rods_over_cubes_efficiency_linear_regime():
+    """With little Pt (k_H << 1/tau) the efficiency ratio is
+    (tau_r/tau_c) (v_r/v_c) exp(alpha (dG_r - dG_c)/kT): lifetimes, vacancies, band edges."""
+    p = pc.parameters()
+    rods = pc.reference("cspbbr3_rods").config.perovskite
+    cubes = pc.reference("cspbbr3_cubes").config.perovskite
+    x = 1e-6
+    got = pc.perovskite_efficiency(rods, p, x) / pc.perovskite_efficiency(cubes, p, x)
+    d_dg = (rods.band_gap_eV - rods.valence_band_V) - (cubes.band_gap_eV - cubes.valence_band_V)
+    want = (rods.pl_lifetime_ns / cubes.pl_lifetime_ns
+            * rods.br_vacancy_fraction / cubes.br_vacancy_fraction
+            * math.exp(p["pvk_alpha"] * d_dg / (pc.K_B_EV * 298.15)))
+    assert got == pytest.approx(want, rel=1e-5)
+    # without a driving-force dependence only lifetimes and vacancies remain
+    p0 = dict(p, pvk_alpha=0.0)
+    got0 = pc.perovskite_efficiency(rods, p0, x) / pc.perovskite_efficiency(cubes, p0, x)
+    assert got0 == pytest.approx(125.6 / 79.9 * 0.413 / 0.463, rel=1e-5)
+
+
+def test_bf4_gain_is_free_surface_ratio_in_linear_regime():
+    p = pc.parameters()
+    bf4 = pc.reference("cspbbr3_cubes").config.perovskite
+    native = pc.reference("cspbbr3_cubes_native").config.perovskite
+    x = 1e-6
+    ratio = pc.perovskite_efficiency(bf4, p, x) / pc.perovskite_efficiency(native, p, x)
+    assert ratio == pytest.approx(1.0 / (1.0 - p["pvk_long_ligand_coverage"]), rel=1e-5)

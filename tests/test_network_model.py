@@ -121,6 +121,6 @@ def test_multistate_agrees_with_bionetgen_ssa():
     if not tools_available() or not (BENCHMARK_MODELS / "multistate.net").exists():
         pytest.skip("BioNetGen or the benchmark models are not available")
     rows = bionetgen_rows("multistate", 10.0, quick=True, n_runs=120, n_ours=500)
-    assert len(rows) == 32
+    assert len(rows) == 48
     failed = [r for r in rows if not r.passed]
     assert not failed, failed

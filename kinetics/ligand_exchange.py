@@ -31,6 +31,16 @@ Rules (rate constants in :class:`Rates`, each named with unit, prior and source)
 4. inter-cluster cross-linking: the free SH ends of two dangling dithiols (or disulfide)
    on different clusters couple to a disulfide, k_disulfide_M_s * [end] * [end]; a
    cluster with such a link counts as cross-linked (insoluble).
+5. thiol-disulfide interchange: a free thiol R''SH attacks the S-S bond of an inter-cluster
+   link, RS-SR' + R''SH -> RS-SR'' + R'SH, which frees both clusters (Singh & Whitesides,
+   "Thiol-disulfide interchange", in Patai & Rappoport (eds.), Supplement S: The chemistry
+   of sulphur-containing functional groups, Wiley 1993, ch. 13: the attacking species is the
+   thiolate, so the rate follows the thiol's acidity).  Rate per link
+   k_tde_M_s * sum_r tde(r) [R_r SH] with tde = 1 for aromatic thiols and
+   ``alkyl_thiol_disulfide_factor`` for aliphatic thiols and dithiols; one attacking thiol is
+   consumed.  Lumping: the mixed disulfide R-S-S-R'' left on one cluster is counted as a
+   dangling end (like the free R'-SH end on the other); the large thiol excess that drives
+   the interchange also reduces it back to R-SH.
 
 Outputs: composition distribution vs time (Au24Pt(PET)a(TBBT)b(PDT)c ...), simulated
 negative-ion mass spectrum, bridged / dangling dithiol counts, soluble / cross-linked
@@ -90,6 +100,14 @@ PRIORS = {
     "k_disulfide_M_s": (100.0, "M^-1 s^-1", "disulfide coupling of two free SH ends on "
                         "different clusters; chosen so that Au24Pt(PET)18 + PDTH2 ends mostly "
                         "cross-linked (Yoshikawa 2026, insoluble material)"),
+    "k_tde_M_s": (1.0, "M^-1 s^-1", "thiol-disulfide interchange of a free aromatic thiol with an "
+                  "inter-cluster disulfide link (rule 5); order-of-magnitude estimate for a neutral "
+                  "arenethiol in toluene without added base (Singh & Whitesides 1993, ch. 13: "
+                  "interchange proceeds through the thiolate)"),
+    "alkyl_thiol_disulfide_factor": (3.0e-4, "1", "interchange rate of aliphatic thiols and dithiols "
+                                     "relative to aromatic thiols: ratio of thiolate fractions, "
+                                     "10^-(pKa alkyl - pKa aryl) with pKa ~10.4 (alkanethiols) vs "
+                                     "~6.9 (4-tert-butylbenzenethiol), estimate"),
 }
 FITTED_NAMES = ("k_core_M_s", "aliphatic_leaving", "dangling_leaving", "strain_scale")
 
@@ -170,6 +188,9 @@ class Rates:
     rearranged_pair_shift_A: float | None = spec(None, ge=-1.0, le=2.0, unit="Å",
                                                  doc=PRIORS["rearranged_pair_shift_A"][2])
     k_disulfide_M_s: float | None = spec(None, ge=0.0, unit="M^-1 s^-1", doc=PRIORS["k_disulfide_M_s"][2])
+    k_tde_M_s: float | None = spec(None, ge=0.0, unit="M^-1 s^-1", doc=PRIORS["k_tde_M_s"][2])
+    alkyl_thiol_disulfide_factor: float | None = spec(None, ge=0.0, le=1.0, unit="1",
+                                                      doc=PRIORS["alkyl_thiol_disulfide_factor"][2])
     rearrangement: bool = spec(True, doc="staple rearrangement after the first bridge (rule 3)")
 
 
@@ -292,7 +313,17 @@ def dangling_count(lig_row, n_mono, n_di):
 
 
 @njit(cache=True)
-def _refresh(i, lig, partner, shell, W, B, D, dcount, size, k_site, leave, n_mono, n_di, nbr_site,
+def crosslinked_count(lig_row, n_mono, n_di):
+    """Cross-linked (inter-cluster disulfide) ends on one cluster."""
+    n = 0
+    for s in range(lig_row.size):
+        if lig_row[s] >= n_mono + 2 * n_di:
+            n += 1
+    return n
+
+
+@njit(cache=True)
+def _refresh(i, lig, partner, shell, W, B, D, X, dcount, size, k_site, leave, n_mono, n_di, nbr_site,
              nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, k_close, wbuf):
     n_ex = n_mono + n_di
     exchange_weights(lig[i], k_site, leave, n_ex, wbuf)
@@ -303,6 +334,9 @@ def _refresh(i, lig, partner, shell, W, B, D, dcount, size, k_site, leave, n_mon
                        pair_of, fit_native, fit_xl, fit_other, in_triple, k_close)
     if B[size + i] != b:
         tree_set(B, size, i, b)
+    x = float(crosslinked_count(lig[i], n_mono, n_di))
+    if X[size + i] != x:
+        tree_set(X, size, i, x)
     old = dcount[i]
     dcount[i] = dangling_count(lig[i], n_mono, n_di)
     if dcount[i] != old:
@@ -311,15 +345,17 @@ def _refresh(i, lig, partner, shell, W, B, D, dcount, size, k_site, leave, n_mon
 
 
 @njit(cache=True)
-def simulate_population(lig, partner, shell, xlinks, conc, dc_M, k_site, leave, nucleophile,
+def simulate_population(lig, partner, shell, xlinks, xpart, conc, dc_M, k_site, leave, nucleophile,
                         reagent_code, product_code, release_reagent, n_mono, n_di, nbr_site,
                         nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, pair_triples,
-                        k_close, k_ss, rearrange, times, state, max_events):
+                        k_close, k_ss, k_tde, tde_nuc, rearrange, times, state, max_events):
     """Direct-method SSA of the whole population up to ``times[-1]`` (s).
 
     State (modified in place): ``lig`` (N, 18) ligand codes, ``partner`` (N, 18) bridge
     partner site or -1, ``shell`` (N,) committed C3 triple or -1, ``xlinks`` (N,)
-    inter-cluster links, ``conc`` free reagent concentrations (M).  Codes:
+    inter-cluster links, ``xpart`` (N, 18) other end of the link at a cross-linked site
+    (cluster * 18 + site, or -1), ``conc`` free reagent concentrations (M).  ``k_tde``
+    (M^-1 s^-1) with ``tde_nuc`` (per reagent) sets the interchange that cleaves links.  Codes:
     0..n_mono-1 monothiolates, then dangling, bridged and cross-linked ends of each
     dithiol.  Returns per-time code counts (T, N, n_codes), links (T, N), concentrations
     (T, n_reagents) and the number of events.
@@ -334,11 +370,12 @@ def simulate_population(lig, partner, shell, xlinks, conc, dc_M, k_site, leave, 
     W = np.zeros((n_ex, 2 * size))
     B = np.zeros(2 * size)
     D = np.zeros(2 * size)
+    X = np.zeros(2 * size)
     dcount = np.zeros(N, np.int64)
     wbuf = np.zeros(n_ex)
     sumsq = 0
     for i in range(N):
-        sumsq += _refresh(i, lig, partner, shell, W, B, D, dcount, size, k_site, leave, n_mono, n_di,
+        sumsq += _refresh(i, lig, partner, shell, W, B, D, X, dcount, size, k_site, leave, n_mono, n_di,
                           nbr_site, nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, k_close, wbuf)
     n_out = times.size
     counts = np.zeros((n_out, N, n_codes), np.int8)
@@ -364,7 +401,11 @@ def simulate_population(lig, partner, shell, xlinks, conc, dc_M, k_site, leave, 
         a_x = k_ss * dc_M * 0.5 * (dt_ * dt_ - sumsq)
         if a_x < 0.0:
             a_x = 0.0
-        a0 = a_ex + a_cl + a_x
+        nuc_tde = 0.0
+        for r in range(n_reag):
+            nuc_tde += tde_nuc[r] * conc[r]
+        a_t = k_tde * nuc_tde * 0.5 * X[1]
+        a0 = a_ex + a_cl + a_x + a_t
         t_next = t + exponential(state) / a0 if a0 > 0.0 else np.inf
         while j < n_out and times[j] < t_next:
             for i in range(N):
@@ -409,6 +450,32 @@ def simulate_population(lig, partner, shell, xlinks, conc, dc_M, k_site, leave, 
             lig[i, site] = product_code[r]
             conc[r] = max(conc[r] - dc_M, 0.0)
             conc[release_reagent[c_out]] += dc_M
+        elif u >= a_ex + a_cl + a_x:
+            # thiol-disulfide interchange: a free thiol cleaves one inter-cluster link
+            x = uniform(state) * nuc_tde
+            r = 0
+            while r < n_reag - 1 and x >= tde_nuc[r] * conc[r]:
+                x -= tde_nuc[r] * conc[r]
+                r += 1
+            i = tree_find(X, size, uniform(state))
+            k = int(uniform(state) * X[size + i])
+            site = -1
+            for s in range(S):
+                if lig[i, s] >= n_mono + 2 * n_di:
+                    site = s
+                    if k == 0:
+                        break
+                    k -= 1
+            other = xpart[i, site]
+            i2 = other // S
+            s2 = other - i2 * S
+            lig[i, site] -= 2 * n_di
+            lig[i2, s2] -= 2 * n_di
+            xpart[i, site] = -1
+            xpart[i2, s2] = -1
+            xlinks[i] -= 1
+            xlinks[i2] -= 1
+            conc[r] = max(conc[r] - dc_M, 0.0)
         elif u < a_ex + a_cl:
             i = tree_find(B, size, uniform(state))
             x = uniform(state) * B[size + i]
@@ -456,20 +523,25 @@ def simulate_population(lig, partner, shell, xlinks, conc, dc_M, k_site, leave, 
                 i2 = tree_find(D, size, uniform(state))
                 if i != i2:
                     break
-            for cl in (i, i2):
+            ends = np.zeros(2, np.int64)
+            for e in range(2):
+                cl = i if e == 0 else i2
                 k = int(uniform(state) * dcount[cl])
                 for s in range(S):
                     c = lig[cl, s]
                     if c >= n_mono and c < n_mono + n_di:
                         if k == 0:
                             lig[cl, s] = c + 2 * n_di
+                            ends[e] = cl * S + s
                             break
                         k -= 1
                 xlinks[cl] += 1
-        sumsq += _refresh(i, lig, partner, shell, W, B, D, dcount, size, k_site, leave, n_mono, n_di,
+            xpart[i, ends[0] - i * S] = ends[1]
+            xpart[i2, ends[1] - i2 * S] = ends[0]
+        sumsq += _refresh(i, lig, partner, shell, W, B, D, X, dcount, size, k_site, leave, n_mono, n_di,
                           nbr_site, nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, k_close, wbuf)
         if i2 >= 0:
-            sumsq += _refresh(i2, lig, partner, shell, W, B, D, dcount, size, k_site, leave, n_mono,
+            sumsq += _refresh(i2, lig, partner, shell, W, B, D, X, dcount, size, k_site, leave, n_mono,
                               n_di, nbr_site, nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple,
                               k_close, wbuf)
         events += 1
@@ -569,9 +641,14 @@ def build_system(cfg, n_clusters: int | None = None, rates: dict | None = None) 
         arom = MONOTHIOLS[m].bond_class == "aromatic"
         leave[k] = 1.0 if arom else lam_al
         nucleophile[k] = 1.0 if arom else lam_al / rates["K_aryl_alkyl"]
+    tde_nuc = np.zeros(n_mono + n_di)
+    for k, m in enumerate(mono):
+        arom = MONOTHIOLS[m].bond_class == "aromatic"
+        tde_nuc[k] = 1.0 if arom else rates["alkyl_thiol_disulfide_factor"]
     for d in range(n_di):
         leave[n_mono + d] = rates["dangling_leaving"]
         nucleophile[n_mono + d] = rates["dithiol_nucleophile"]
+        tde_nuc[n_mono + d] = 1.0 if DITHIOLS[di[d]].aromatic else rates["alkyl_thiol_disulfide_factor"]
     cls = geo["site_class"]
     k_site = np.where(cls == "core", rates["k_core_M_s"], rates["k_core_M_s"] * rates["apex_factor"])
     pairs, cand = geo["pairs"], geo["cand"]
@@ -633,7 +710,7 @@ def build_system(cfg, n_clusters: int | None = None, rates: dict | None = None) 
             a, b = cand_pairs[p]
             init_lig[a] = init_lig[b] = n_mono + n_di + d
             init_partner[a], init_partner[b] = b, a
-    arrays = dict(k_site=k_site.astype(float), leave=leave, nucleophile=nucleophile,
+    arrays = dict(k_site=k_site.astype(float), leave=leave, nucleophile=nucleophile, tde_nuc=tde_nuc,
                   reagent_code=np.arange(n_mono + n_di, dtype=np.int64),
                   product_code=np.arange(n_mono + n_di, dtype=np.int8),
                   release_reagent=np.concatenate([np.arange(n_mono + n_di),
@@ -657,16 +734,17 @@ def simulate(cfg, seed: int = 0, n_clusters: int | None = None, rates: dict | No
     partner = np.tile(sysm.init_partner, (n, 1)).astype(np.int8)
     shell = np.full(n, sysm.init_shell, np.int64)
     xl = np.zeros(n, np.int64)
+    xpart = -np.ones((n, N_SITES), np.int64)
     conc = sysm.conc0.copy()
     state = stream_states(seed, 1)[0].copy()
     a = sysm.arrays
     r = sysm.rates
     counts, links, conc_out, events = simulate_population(
-        lig, partner, shell, xl, conc, sysm.dc_M, a["k_site"], a["leave"], a["nucleophile"],
+        lig, partner, shell, xl, xpart, conc, sysm.dc_M, a["k_site"], a["leave"], a["nucleophile"],
         a["reagent_code"], a["product_code"], a["release_reagent"], sysm.n_mono, sysm.n_di,
         a["nbr_site"], a["nbr_pair"], a["pair_of"], a["fit_native"], a["fit_xl"], a["fit_other"],
         a["in_triple"], a["pair_triples"], r["k_close_per_s"], r["k_disulfide_M_s"],
-        bool(cfg.rates.rearrangement), times_s, state, cfg.solver.max_events)
+        r["k_tde_M_s"], a["tde_nuc"], bool(cfg.rates.rearrangement), times_s, state, cfg.solver.max_events)
     return sysm, times_s, counts, links, conc_out, events
 
 
@@ -923,7 +1001,8 @@ def write_bngl(exp, out_path, n_clusters: int | None = None, t_end_min: float | 
     on the committed C3 triple), sh (shell rearranged), nx (bridges outside the triple); free
     reagents are molecules L_<name> with counts = equivalents x clusters.  Rate constants are
     per molecule: k (M^-1 s^-1) * [cluster] / n_clusters for bimolecular steps.
-    Disulfide coupling between clusters is written as a bimolecular C + C rule.
+    Disulfide coupling between clusters is a bimolecular C + C rule that bonds the two
+    cross-linked sites; thiol-disulfide interchange breaks that bond.
     """
     cfg = exp.config
     n = n_clusters or cfg.solver.n_clusters
@@ -962,7 +1041,8 @@ def write_bngl(exp, out_path, n_clusters: int | None = None, t_end_min: float | 
         lines.append(f"  {nm}() {int(round(c0 / vol))}")
     lines += ["end seed species", "begin observables"]
     for c in code:
-        terms = " ".join(f"C(s{k + 1}~{st[c]})" for k in range(N_SITES))
+        bond = "!?" if c.endswith(":crosslinked") else ""    # cross-linked sites carry a bond
+        terms = " ".join(f"C(s{k + 1}~{st[c]}{bond})" for k in range(N_SITES))
         lines.append(f"  Molecules n_{st[c]} {terms}")
     lines.append("  Molecules n_rearranged C(sh~1)")
     for nm in rname:
@@ -1037,14 +1117,37 @@ def write_bngl(exp, out_path, n_clusters: int | None = None, t_end_min: float | 
                             continue
                         rule += 1
                         lines.append(f"  r{rule}: C(s{s + 1}~{dang}) + C(s{s2 + 1}~{dang2}) -> "
-                                     f"C(s{s + 1}~{xl}) + C(s{s2 + 1}~{xl2}) {k:.10g}")
+                                     f"C(s{s + 1}~{xl}!1).C(s{s2 + 1}~{xl2}!1) {k:.10g}")
+                        # the same coupling between two clusters already in one linked aggregate
+                        rule += 1
+                        lines.append(f"  r{rule}: C(s{s + 1}~{dang}).C(s{s2 + 1}~{dang2}) -> "
+                                     f"C(s{s + 1}~{xl}!1).C(s{s2 + 1}~{xl2}!1) {k:.10g}")
+    # 5. thiol-disulfide interchange: a free thiol cleaves an inter-cluster link (and is consumed)
+    if r["k_tde_M_s"] > 0 and r["k_disulfide_M_s"] > 0 and sysm.n_di:
+        for ri in range(n_ex):
+            k = r["k_tde_M_s"] * a["tde_nuc"][ri] * vol
+            if k <= 0:
+                continue
+            for d in range(sysm.n_di):
+                dang = st[code[sysm.n_mono + d]]
+                xl = st[code[sysm.n_mono + 2 * sysm.n_di + d]]
+                for d2 in range(sysm.n_di):
+                    dang2 = st[code[sysm.n_mono + d2]]
+                    xl2 = st[code[sysm.n_mono + 2 * sysm.n_di + d2]]
+                    for s in range(N_SITES):
+                        for s2 in range(N_SITES):
+                            if (d2, s2) < (d, s):
+                                continue
+                            rule += 1
+                            lines.append(f"  r{rule}: C(s{s + 1}~{xl}!1).C(s{s2 + 1}~{xl2}!1) + {rname[ri]}() -> "
+                                         f"C(s{s + 1}~{dang}) + C(s{s2 + 1}~{dang2}) {k:.10g}")
     lines += ["end reaction rules", "end model"]
     if actions:
         t_end = 60.0 * (t_end_min if t_end_min is not None else cfg.conditions.times_min[-1])
         steps = n_steps or max(1, len(cfg.conditions.times_min) - 1)
         lines += ["", "writeXML()",
                   f'simulate({{method=>"nf",t_end=>{t_end:.10g},n_steps=>{steps},'
-                  f'seed=>{exp.seed if seed is None else seed},param=>"-gml 1000000"}})']
+                  f'seed=>{exp.seed if seed is None else seed},param=>"-gml 1000000 -utl 1000000"}})']
     out = Path(out_path)
     out.write_text("\n".join(lines) + "\n")
     return out

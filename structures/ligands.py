@@ -55,6 +55,7 @@ class Dithiol:
     E_min_kcal: float    # strain left at d_opt
     full_name: str
     can_bridge: bool = True
+    aromatic: bool = False   # arenedithiol (S bound to an aromatic ring): more acidic SH
 
     def strain_kcal(self, d_A) -> np.ndarray:
         return bridge_strain_kcal(self, d_A)
@@ -78,7 +79,7 @@ DITHIOLS: dict[str, Dithiol] = {d.name: d for d in (
     Dithiol("HDT", "S2C6H12", "S2C6H13", 4.26, 9.37, "flexible", 5.40, 25.0, 1.2,
             "1,6-hexanedithiolate (x = 6)"),
     Dithiol("BDT", "S2C6H4", "S2C6H5", 5.51, 5.51, "rigid", 5.51, 300.0, 24.0,
-            "1,3-benzenedithiolate (rigid)"),
+            "1,3-benzenedithiolate (rigid)", aromatic=True),
     # the disulfide impurity of PDTH2, (PDTH)2 = HS(CH2)3S-S(CH2)3SH: it binds by one
     # end and its far SH can only reach another cluster
     Dithiol("PDTH2_disulfide", "S4C6H12", "S4C6H13", 3.6, 11.0, "flexible", 9.0, 10.0, 1e3,

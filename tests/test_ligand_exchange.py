@@ -110,15 +110,18 @@ def test_weights_match_reference_on_random_states():
         assert le.dangling_count(row, sysm.n_mono, sysm.n_di) == int(np.sum((row >= sysm.n_mono) & (row < n_ex)))
 
 
-def _kernel(sysm, lig, partner, shell, conc, times_s, seed=0, k_close=None, k_ss=None, rearrange=True):
+def _kernel(sysm, lig, partner, shell, conc, times_s, seed=0, k_close=None, k_ss=None, rearrange=True,
+            k_tde=None, xl=None, xpart=None):
     a, r = sysm.arrays, sysm.rates
-    xl = np.zeros(lig.shape[0], np.int64)
+    xl = np.zeros(lig.shape[0], np.int64) if xl is None else xl
+    xpart = -np.ones(lig.shape, np.int64) if xpart is None else xpart
     return le.simulate_population(
-        lig, partner, shell, xl, conc, sysm.dc_M, a["k_site"], a["leave"], a["nucleophile"],
+        lig, partner, shell, xl, xpart, conc, sysm.dc_M, a["k_site"], a["leave"], a["nucleophile"],
         a["reagent_code"], a["product_code"], a["release_reagent"], sysm.n_mono, sysm.n_di,
         a["nbr_site"], a["nbr_pair"], a["pair_of"], a["fit_native"], a["fit_xl"], a["fit_other"],
         a["in_triple"], a["pair_triples"], r["k_close_per_s"] if k_close is None else k_close,
-        r["k_disulfide_M_s"] if k_ss is None else k_ss, rearrange, times_s,
+        r["k_disulfide_M_s"] if k_ss is None else k_ss, r["k_tde_M_s"] if k_tde is None else k_tde,
+        a["tde_nuc"], rearrange, times_s,
         stream_states(seed, 1)[0].copy(), 10**9)
 
 
@@ -196,6 +199,48 @@ def test_disulfide_coupling_is_second_order():
     # links come in pairs on different clusters
     assert links[-1].sum() == n - counts[-1, :, sysm.n_mono].sum()
     assert links[-1].max() == 1
+
+
+def test_thiol_disulfide_interchange_cleaves_links_first_order():
+    """Linked pairs of clusters in an excess of free TBBTH and no coupling: every link is cut
+    with rate k_tde * [TBBTH]; both ends return to dangling and the link counts stay paired."""
+    exp, sysm = _system()
+    n = 4000
+    lig = np.zeros((n, 18), np.int8)
+    xl_code = sysm.n_mono + 2 * sysm.n_di
+    lig[:, 0] = xl_code                  # cluster 2m linked to cluster 2m + 1 through site 0
+    xpart = -np.ones((n, 18), np.int64)
+    xpart[0::2, 0] = np.arange(1, n, 2) * 18
+    xpart[1::2, 0] = np.arange(0, n, 2) * 18
+    xl = np.ones(n, np.int64)
+    partner = -np.ones((n, 18), np.int8)
+    shell = -np.ones(n, np.int64)
+    conc = np.zeros(sysm.n_mono + sysm.n_di)
+    tb = sysm.mono.index("TBBT")
+    conc[tb] = 1.0
+    k_tde = 0.1                          # half-life ln2 / 0.1 s
+    times = np.array([0.0, 3.0, 10.0, 20.0])
+    counts, links, c_out, _ = _kernel(sysm, lig, partner, shell, conc, times, k_close=0.0, k_ss=0.0,
+                                      k_tde=k_tde, xl=xl, xpart=xpart)
+    pairs_left = counts[:, :, xl_code].sum(axis=1) / n
+    assert np.allclose(pairs_left, np.exp(-k_tde * times), atol=0.025)
+    # a link is cut on both clusters at once: partners stay equal
+    assert np.array_equal(links[-1, 0::2], links[-1, 1::2])
+    assert np.array_equal(links[-1] > 0, counts[-1, :, xl_code] > 0)
+    # each cut consumes one TBBTH; each dangling end exchanged off by TBBTH releases one PDTH2
+    cuts = n // 2 - counts[-1, :, xl_code].sum() // 2
+    pdt = sysm.n_mono + sysm.di.index("PDT")
+    assert c_out[-1, tb] == pytest.approx(1.0 - cuts * sysm.dc_M - c_out[-1, pdt], abs=1e-12)
+    assert c_out[-1, pdt] > 0
+
+
+def test_interchange_only_from_thiols_present():
+    """tde factors: aromatic thiols 1, aliphatic thiols and dithiols the alkyl factor."""
+    exp, sysm = _system(init="PET")
+    f = sysm.arrays["tde_nuc"]
+    assert f[sysm.mono.index("TBBT")] == 1.0
+    alk = sysm.rates["alkyl_thiol_disulfide_factor"]
+    assert f[sysm.mono.index("PET")] == alk and f[sysm.n_mono + sysm.di.index("PDT")] == alk
 
 
 def test_same_seed_same_result_and_seed_matters():

@@ -26,7 +26,10 @@ def _tools():
     ("tbbt18_pdt", 1.5, {}),
     ("pet18_tbbt_pdt", 2.0, {"rates.aliphatic_leaving": 2e-3}),
     # PDT alone, with fast PET loss and disulfide coupling between clusters switched on
-    ("pet18_pdt", 3.0, {"rates.aliphatic_leaving": 0.05, "rates.k_disulfide_M_s": 2000.0}),
+    ("pet18_pdt", 3.0, {"rates.aliphatic_leaving": 0.05, "rates.k_disulfide_M_s": 2000.0, "rates.k_tde_M_s": 0.0}),
+    # TBBT18 + PDT with fast coupling, and the free TBBTH cleaving the links again
+    ("tbbt18_pdt", 1.5, {"rates.k_disulfide_M_s": 3000.0, "rates.k_tde_M_s": 0.01,
+                         "rates.k_close_per_s": 0.0}),
 ])
 def test_nfsim_agrees_with_kernel(tmp_path, name, t_end_min, extra):
     _tools()
@@ -37,7 +40,10 @@ def test_nfsim_agrees_with_kernel(tmp_path, name, t_end_min, extra):
     times = tuple(np.linspace(0.0, t_end_min, steps + 1))
     cfg = replace(exp.config, **{"rates.k_disulfide_M_s": 0.0, "conditions.times_min": times, **extra})
     if cfg.rates.k_disulfide_M_s > 0:
-        assert "+ C(s" in path_text(exp, cfg, tmp_path)
+        text = path_text(exp, cfg, tmp_path)
+        assert "+ C(s" in text
+        if extra.get("rates.k_tde_M_s", 0) > 0:
+            assert "!1).C(s" in text and "+ L_TBBT() ->" in text
     exp = dataclasses.replace(exp, config=cfg)
     path = le.write_bngl(exp, tmp_path / "model.bngl", n_clusters=n_nf, seed=12345)
     wd = run_bng2(path.read_text(), workdir=tmp_path / "run", name="model", timeout=600)

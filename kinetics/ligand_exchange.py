@@ -325,23 +325,39 @@ def crosslinked_count(lig_row, n_mono, n_di):
 @njit(cache=True)
 def _refresh(i, lig, partner, shell, W, B, D, X, dcount, size, k_site, leave, n_mono, n_di, nbr_site,
              nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, k_close, wbuf):
+    """Recompute the leaves of cluster ``i`` in all trees (one pass over its sites); returns
+    the change of the sum of squared dangling counts."""
     n_ex = n_mono + n_di
-    exchange_weights(lig[i], k_site, leave, n_ex, wbuf)
+    for c in range(n_ex):
+        wbuf[c] = 0.0
+    n_dang = 0
+    n_x = 0
+    row = lig[i]
+    for s in range(row.size):        # same sums as exchange_weights / dangling_count / crosslinked_count
+        c = row[s]
+        if c < n_ex:
+            wbuf[c] += k_site[s] * leave[c]
+            if c >= n_mono:
+                n_dang += 1
+        elif c >= n_mono + 2 * n_di:
+            n_x += 1
     for c in range(n_ex):           # only trees whose leaf changed are walked
         if W[c, size + i] != wbuf[c]:
             tree_set(W[c], size, i, wbuf[c])
-    b = closure_weight(lig[i], partner[i], shell[i], n_mono, n_di, leave, nbr_site, nbr_pair,
-                       pair_of, fit_native, fit_xl, fit_other, in_triple, k_close)
+    b = 0.0
+    if n_dang > 0:                   # ring closure needs a dangling end
+        b = closure_weight(row, partner[i], shell[i], n_mono, n_di, leave, nbr_site, nbr_pair,
+                           pair_of, fit_native, fit_xl, fit_other, in_triple, k_close)
     if B[size + i] != b:
         tree_set(B, size, i, b)
-    x = float(crosslinked_count(lig[i], n_mono, n_di))
+    x = float(n_x)
     if X[size + i] != x:
         tree_set(X, size, i, x)
     old = dcount[i]
-    dcount[i] = dangling_count(lig[i], n_mono, n_di)
-    if dcount[i] != old:
-        tree_set(D, size, i, float(dcount[i]))
-    return dcount[i] * dcount[i] - old * old
+    dcount[i] = n_dang
+    if n_dang != old:
+        tree_set(D, size, i, float(n_dang))
+    return n_dang * n_dang - old * old
 
 
 @njit(cache=True)

@@ -246,6 +246,36 @@ def tree_find(tree, size, u):
 
 
 @njit(cache=True)
+def tree_set_row(tree, size, i, values):
+    """Set leaf ``i`` of a multi-field sum tree (``tree`` is (2*size, n_fields), one row per
+    node, so a cluster's fields share a cache line) and refresh all fields of its parents."""
+    nf = values.size
+    k = size + i
+    for f in range(nf):
+        tree[k, f] = values[f]
+    k //= 2
+    while k >= 1:
+        for f in range(nf):
+            tree[k, f] = tree[2 * k, f] + tree[2 * k + 1, f]
+        k //= 2
+
+
+@njit(cache=True)
+def tree_find_field(tree, size, f, u):
+    """:func:`tree_find` on field ``f`` of a multi-field sum tree."""
+    x = u * tree[1, f]
+    k = 1
+    while k < size:
+        left = tree[2 * k, f]
+        if left > 0.0 and (x < left or tree[2 * k + 1, f] <= 0.0):
+            k = 2 * k
+        else:
+            x -= left
+            k = 2 * k + 1
+    return k - size
+
+
+@njit(cache=True)
 def exchange_weights(lig_row, k_site, leave, n_ex, out):
     """out[c] = sum over sites holding exchangeable code c of k_site * leave[c]."""
     for c in range(n_ex):
@@ -323,40 +353,36 @@ def crosslinked_count(lig_row, n_mono, n_di):
 
 
 @njit(cache=True)
-def _refresh(i, lig, partner, shell, W, B, D, X, dcount, size, k_site, leave, n_mono, n_di, nbr_site,
-             nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, k_close, wbuf):
-    """Recompute the leaves of cluster ``i`` in all trees (one pass over its sites); returns
+def _refresh(i, lig, partner, shell, tree, dcount, size, k_site, leave, n_mono, n_di, nbr_site,
+             nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, k_close, vbuf):
+    """Recompute the leaf of cluster ``i`` (fields: exchange weight of each exchangeable code,
+    then ring closure, dangling ends, cross-linked ends) in one pass over its sites; returns
     the change of the sum of squared dangling counts."""
     n_ex = n_mono + n_di
-    for c in range(n_ex):
-        wbuf[c] = 0.0
+    for f in range(vbuf.size):
+        vbuf[f] = 0.0
     n_dang = 0
     n_x = 0
     row = lig[i]
     for s in range(row.size):        # same sums as exchange_weights / dangling_count / crosslinked_count
         c = row[s]
         if c < n_ex:
-            wbuf[c] += k_site[s] * leave[c]
+            vbuf[c] += k_site[s] * leave[c]
             if c >= n_mono:
                 n_dang += 1
         elif c >= n_mono + 2 * n_di:
             n_x += 1
-    for c in range(n_ex):           # only trees whose leaf changed are walked
-        if W[c, size + i] != wbuf[c]:
-            tree_set(W[c], size, i, wbuf[c])
-    b = 0.0
     if n_dang > 0:                   # ring closure needs a dangling end
-        b = closure_weight(row, partner[i], shell[i], n_mono, n_di, leave, nbr_site, nbr_pair,
-                           pair_of, fit_native, fit_xl, fit_other, in_triple, k_close)
-    if B[size + i] != b:
-        tree_set(B, size, i, b)
-    x = float(n_x)
-    if X[size + i] != x:
-        tree_set(X, size, i, x)
+        vbuf[n_ex] = closure_weight(row, partner[i], shell[i], n_mono, n_di, leave, nbr_site, nbr_pair,
+                                    pair_of, fit_native, fit_xl, fit_other, in_triple, k_close)
+    vbuf[n_ex + 1] = float(n_dang)
+    vbuf[n_ex + 2] = float(n_x)
+    for f in range(vbuf.size):       # walk the tree only if the leaf changed
+        if tree[size + i, f] != vbuf[f]:
+            tree_set_row(tree, size, i, vbuf)
+            break
     old = dcount[i]
     dcount[i] = n_dang
-    if n_dang != old:
-        tree_set(D, size, i, float(n_dang))
     return n_dang * n_dang - old * old
 
 
@@ -383,15 +409,13 @@ def simulate_population(lig, partner, shell, xlinks, xpart, conc, dc_M, k_site, 
     size = 1
     while size < N:
         size *= 2
-    W = np.zeros((n_ex, 2 * size))
-    B = np.zeros(2 * size)
-    D = np.zeros(2 * size)
-    X = np.zeros(2 * size)
+    fB, fD, fX = n_ex, n_ex + 1, n_ex + 2    # fields of the sum tree after the exchange weights
+    tree = np.zeros((2 * size, n_ex + 3))
     dcount = np.zeros(N, np.int64)
-    wbuf = np.zeros(n_ex)
+    wbuf = np.zeros(n_ex + 3)
     sumsq = 0
     for i in range(N):
-        sumsq += _refresh(i, lig, partner, shell, W, B, D, X, dcount, size, k_site, leave, n_mono, n_di,
+        sumsq += _refresh(i, lig, partner, shell, tree, dcount, size, k_site, leave, n_mono, n_di,
                           nbr_site, nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, k_close, wbuf)
     n_out = times.size
     counts = np.zeros((n_out, N, n_codes), np.int8)
@@ -405,22 +429,22 @@ def simulate_population(lig, partner, shell, xlinks, xpart, conc, dc_M, k_site, 
     while j < n_out:
         t_all = 0.0
         for c in range(n_ex):
-            T[c] = W[c, 1]
+            T[c] = tree[1, c]
             t_all += T[c]
         a_ex = 0.0
         for r in range(n_reag):
             a = nucleophile[r] * conc[r] * (t_all - T[reagent_code[r]])
             a_r[r] = a if a > 0.0 else 0.0
             a_ex += a_r[r]
-        a_cl = B[1]
-        dt_ = D[1]
+        a_cl = tree[1, fB]
+        dt_ = tree[1, fD]
         a_x = k_ss * dc_M * 0.5 * (dt_ * dt_ - sumsq)
         if a_x < 0.0:
             a_x = 0.0
         nuc_tde = 0.0
         for r in range(n_reag):
             nuc_tde += tde_nuc[r] * conc[r]
-        a_t = k_tde * nuc_tde * 0.5 * X[1]
+        a_t = k_tde * nuc_tde * 0.5 * tree[1, fX]
         a0 = a_ex + a_cl + a_x + a_t
         t_next = t + exponential(state) / a0 if a0 > 0.0 else np.inf
         while j < n_out and times[j] < t_next:
@@ -450,7 +474,7 @@ def simulate_population(lig, partner, shell, xlinks, xpart, conc, dc_M, k_site, 
                 x -= T[c]
                 if x < 0.0:
                     break
-            i = tree_find(W[c_out], size, uniform(state))
+            i = tree_find_field(tree, size, c_out, uniform(state))
             wsum = 0.0
             for s in range(S):
                 if lig[i, s] == c_out:
@@ -473,8 +497,8 @@ def simulate_population(lig, partner, shell, xlinks, xpart, conc, dc_M, k_site, 
             while r < n_reag - 1 and x >= tde_nuc[r] * conc[r]:
                 x -= tde_nuc[r] * conc[r]
                 r += 1
-            i = tree_find(X, size, uniform(state))
-            k = int(uniform(state) * X[size + i])
+            i = tree_find_field(tree, size, fX, uniform(state))
+            k = int(uniform(state) * tree[size + i, fX])
             site = -1
             for s in range(S):
                 if lig[i, s] >= n_mono + 2 * n_di:
@@ -493,8 +517,8 @@ def simulate_population(lig, partner, shell, xlinks, xpart, conc, dc_M, k_site, 
             xlinks[i2] -= 1
             conc[r] = max(conc[r] - dc_M, 0.0)
         elif u < a_ex + a_cl:
-            i = tree_find(B, size, uniform(state))
-            x = uniform(state) * B[size + i]
+            i = tree_find_field(tree, size, fB, uniform(state))
+            x = uniform(state) * tree[size + i, fB]
             level = extra_bridges(lig[i], partner[i], shell[i], n_mono, n_di, pair_of, in_triple)
             s_pick = -1
             t_pick = -1
@@ -535,8 +559,8 @@ def simulate_population(lig, partner, shell, xlinks, xpart, conc, dc_M, k_site, 
                     shell[i] = pair_triples[p_pick, min(q, n_t - 1)]
         else:
             while True:
-                i = tree_find(D, size, uniform(state))
-                i2 = tree_find(D, size, uniform(state))
+                i = tree_find_field(tree, size, fD, uniform(state))
+                i2 = tree_find_field(tree, size, fD, uniform(state))
                 if i != i2:
                     break
             ends = np.zeros(2, np.int64)
@@ -554,10 +578,10 @@ def simulate_population(lig, partner, shell, xlinks, xpart, conc, dc_M, k_site, 
                 xlinks[cl] += 1
             xpart[i, ends[0] - i * S] = ends[1]
             xpart[i2, ends[1] - i2 * S] = ends[0]
-        sumsq += _refresh(i, lig, partner, shell, W, B, D, X, dcount, size, k_site, leave, n_mono, n_di,
+        sumsq += _refresh(i, lig, partner, shell, tree, dcount, size, k_site, leave, n_mono, n_di,
                           nbr_site, nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, k_close, wbuf)
         if i2 >= 0:
-            sumsq += _refresh(i2, lig, partner, shell, W, B, D, X, dcount, size, k_site, leave, n_mono,
+            sumsq += _refresh(i2, lig, partner, shell, tree, dcount, size, k_site, leave, n_mono,
                               n_di, nbr_site, nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple,
                               k_close, wbuf)
         events += 1

@@ -1,7 +1,7 @@
 """SSA speed: nanokin's kernels against BioNetGen, NFsim, libroadrunner and GillesPy2.
 
 For each benchmark network (multistate, multisite2, egfr_net from
-``/work/shared/benchmark-models``) every tool simulates one trajectory from the same
+``inputs/network``) every tool simulates one trajectory from the same
 initial state to the same end time T, in one run on this machine:
 
 * nanokin ``direct`` and ``rssa`` (:mod:`sim.ssa`), one thread, after a warm-up call;
@@ -42,7 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-MODELS_DIR = Path(os.environ.get("NANOKIN_BENCHMARK_MODELS", "/work/shared/benchmark-models"))
+from sim.paths import benchmark_models_dir  # noqa: E402
+
+MODELS_DIR = benchmark_models_dir()
 # GillesPy2 writes (C++) or evaluates (NumPy) one propensity expression per reaction;
 # on egfr_net (3 749 reactions) that set-up alone took minutes, so it is run only on
 # networks up to this size (a one-off egfr_net measurement is in RESULTS.md)

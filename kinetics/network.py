@@ -34,10 +34,11 @@ import numpy as np
 
 from sim.config import ConfigError, Experiment, Invalid, section, spec
 from sim.model import Model
+from sim.paths import benchmark_models_dir
 from sim.store import Result
 from sim.validation import Row
 
-BENCHMARK_MODELS = Path("/work/shared/benchmark-models")
+BENCHMARK_MODELS = benchmark_models_dir()
 
 # networks up to this many reactions run the direct method under method = "auto";
 # above it the rejection-based SSA is faster (benchmarks/RESULTS.md)

@@ -31,3 +31,10 @@ def fitted_file(model: str) -> Path:
 
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+def benchmark_models_dir() -> Path:
+    """The standard SSA benchmark networks (``inputs/network``; ``NANOKIN_BENCHMARK_MODELS``
+    overrides)."""
+    env = os.environ.get("NANOKIN_BENCHMARK_MODELS")
+    return Path(env) if env else model_inputs("network")

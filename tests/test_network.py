@@ -4,9 +4,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.paths import benchmark_models_dir
 from sim.network import NetworkError, from_reactions, parse_net, propensity_reference, read_net
 
-MODELS = Path("/work/shared/benchmark-models")
+MODELS = benchmark_models_dir()
 HERE = Path(__file__).parent
 
 MINI = """# test network

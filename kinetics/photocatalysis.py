@@ -52,6 +52,23 @@ optimum, the decline after ~30 h, the induction period, the rods/cubes ratio and
 BF4- gain are predictions (validation role "predicted").  Values in the fit file for
 names outside :data:`FITTED_CDTE` / :data:`FITTED_PVK` are ignored.  An experiment may
 override any parameter in its ``[parameters]`` table.
+
+What the priors predict (``nanokin validate --only photocatalysis``), and which parameter
+each prediction hinges on:
+
+* pH optimum: H2 rises with [HA⁻] (pKa1 4.17) and falls once the Co(I) intermediate is
+  no longer protonated (``pKa_hydride``).  With the cobaloxime value 10.5 the fall lies
+  above pH 6.5 and H2 plateaus from pH ~5.5 to 6.5 instead of peaking at 5.5; the
+  measured optimum corresponds to pKa_hydride ~7.
+* Decline after ~30 h: the ligand-oxidation budget from the CdS-nanorod estimate
+  (~1.4e7 absorbed photons per particle) is far from exhausted by the ~5e5 photons a QD
+  absorbs in 30 h, so no decline is predicted.
+* Rods/cubes: in the linear regime (AQY 0.04 %) the ratio is
+  (τ_rods/τ_cubes)(v_rods/v_cubes) exp(α ΔΔG/k_BT) = 1.40 · exp(5.45 α); α = 0.5 gives ~21,
+  the measured ~5 corresponds to α ≈ 0.23.
+* BF4⁻ gain: 1/(1 − c_lig) = 2.0 for c_lig = 0.5; 3.4 would need c_lig ≈ 0.71.
+* Induction period: Finke–Watzky with k1 = 0.01, k2 = 3 h⁻¹ gives ~1.9 h for both shapes
+  (the Pt formation does not depend on the shape in this model).
 """
 from __future__ import annotations
 

@@ -28,8 +28,8 @@ def _tools():
     # PDT alone, with fast PET loss and disulfide coupling between clusters switched on
     ("pet18_pdt", 3.0, {"rates.aliphatic_leaving": 0.05, "rates.k_disulfide_M_s": 2000.0, "rates.k_tde_M_s": 0.0}),
     # TBBT18 + PDT with fast coupling, and the free TBBTH cleaving the links again
-    ("tbbt18_pdt", 1.5, {"rates.k_disulfide_M_s": 3000.0, "rates.k_tde_M_s": 0.01,
-                         "rates.k_close_per_s": 0.0}),
+    ("tbbt18_pdt", 1.5, {"reagents.monothiol_equiv": 400.0, "rates.k_disulfide_M_s": 3000.0,
+                         "rates.k_tde_M_s": 0.1, "rates.k_close_per_s": 0.0}),
 ])
 def test_nfsim_agrees_with_kernel(tmp_path, name, t_end_min, extra):
     _tools()

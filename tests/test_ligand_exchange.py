@@ -262,6 +262,23 @@ def test_interchange_only_from_thiols_present():
     assert f[sysm.mono.index("PET")] == alk and f[sysm.n_mono + sysm.di.index("PDT")] == alk
 
 
+def test_dangling_dithiol_reaches_attach_release_equilibrium():
+    """TBBT12PDT3 + EDT with coupling off: EDT cannot bridge, so each of the 12 TBBT sites
+    holds a dangling EDT with odds rho = nu_dithiol [EDT] / (lambda_dangling [TBBTH]);
+    P(no dangling EDT on a cluster) = (1 + rho)^-12 (the expectation behind the EDT row)."""
+    exp = le.load_reference("tbbt12pdt3_edt")
+    times = tuple(float(t) for t in np.arange(0.0, 0.5 + 1e-9, 1.0 / 60.0))   # every second
+    cfg = replace(exp.config, **{"rates.k_disulfide_M_s": 0.0, "conditions.times_min": times})
+    sysm, times_s, counts, links, conc, events = le.simulate(cfg, seed=5, n_clusters=2000)
+    r = sysm.rates
+    tb, edt = sysm.mono.index("TBBT"), sysm.n_mono + sysm.di.index("EDT")
+    rho = r["dithiol_nucleophile"] * conc[0, edt] / (r["dangling_leaving"] * conc[0, tb])
+    expected = 1.0 - (1.0 + rho) ** -12
+    got = (counts[5:, :, edt] > 0).mean()            # after the first 5 s
+    n = counts[5:].shape[0] * counts.shape[1]
+    assert abs(got - expected) < 4.0 * np.sqrt(expected * (1 - expected) / n)
+
+
 def test_same_seed_same_result_and_seed_matters():
     exp = experiment(init="TBBT", extra='dithiol = "PDT"\ndithiol_equiv = 216', times="[0, 1]", n=100)
     a = le.simulate(exp.config, seed=3)

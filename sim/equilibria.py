@@ -34,19 +34,43 @@ class SpeciationError(RuntimeError):
 
 
 @njit(cache=True)
-def species_concentrations(log10_k, stoich, ln_c):
-    """s_i = K_i prod_j c_j^S_ij for free-component logs ``ln_c``."""
+def species_into(log10_k, stoich, ln_c, out):
+    """s_i = K_i prod_j c_j^S_ij into ``out`` for free-component logs ``ln_c``."""
     n_s, n_c = stoich.shape
-    out = np.empty(n_s)
     for i in range(n_s):
         acc = log10_k[i] * 2.302585092994046
         for j in range(n_c):
             if stoich[i, j] != 0.0:
                 acc += stoich[i, j] * ln_c[j]
-        if acc > 700.0:
-            acc = 700.0
-        out[i] = np.exp(acc)
+        out[i] = math.exp(min(acc, 700.0))
     return out
+
+
+@njit(cache=True)
+def species_concentrations(log10_k, stoich, ln_c):
+    """s_i = K_i prod_j c_j^S_ij for free-component logs ``ln_c``."""
+    return species_into(log10_k, stoich, ln_c, np.empty(stoich.shape[0]))
+
+
+@njit(cache=True)
+def residuals_into(logk, stoich, totals, y, s, res):
+    """Species concentrations into ``s`` and mass-balance residuals into ``res`` at
+    ln c = ``y``; returns the largest residual scaled by the sum of its terms' magnitudes."""
+    n_s, n_c = stoich.shape
+    species_into(logk, stoich, y, s)
+    err = 0.0
+    for j in range(n_c):
+        acc = 0.0
+        mag = abs(totals[j])
+        for i in range(n_s):
+            v = stoich[i, j] * s[i]
+            acc += v
+            mag += abs(v)
+        res[j] = acc - totals[j]
+        e = abs(res[j]) / max(mag, 1e-300)
+        if e > err:
+            err = e
+    return err
 
 
 @njit(cache=True)
@@ -58,25 +82,7 @@ def newton_inplace(logk, stoich, totals, y, s, res, jac, dy, tol, max_iter):
     their terms; the step in ln c is limited to 4.  Returns True on convergence."""
     n_s, n_c = stoich.shape
     for it in range(max_iter):
-        for i in range(n_s):
-            acc = logk[i] * 2.302585092994046
-            for j in range(n_c):
-                if stoich[i, j] != 0.0:
-                    acc += stoich[i, j] * y[j]
-            s[i] = math.exp(min(acc, 700.0))
-        err = 0.0
-        for j in range(n_c):
-            acc = 0.0
-            mag = abs(totals[j])
-            for i in range(n_s):
-                v = stoich[i, j] * s[i]
-                acc += v
-                mag += abs(v)
-            res[j] = acc - totals[j]
-            e = abs(res[j]) / max(mag, 1e-300)
-            if e > err:
-                err = e
-        if err < tol:
+        if residuals_into(logk, stoich, totals, y, s, res) < tol:
             return True
         for j in range(n_c):
             for k in range(n_c):
@@ -123,20 +129,8 @@ def newton_inplace(logk, stoich, totals, y, s, res, jac, dy, tol, max_iter):
 @njit(cache=True)
 def _residual_error(log10_k, stoich, totals, y):
     """Largest scaled mass-balance residual at ln c = ``y``."""
-    s = species_concentrations(log10_k, stoich, y)
     n_s, n_c = stoich.shape
-    err = 0.0
-    for j in range(n_c):
-        acc = 0.0
-        mag = abs(totals[j])
-        for i in range(n_s):
-            v = stoich[i, j] * s[i]
-            acc += v
-            mag += abs(v)
-        e = abs(acc - totals[j]) / max(mag, 1e-300)
-        if e > err:
-            err = e
-    return err
+    return residuals_into(log10_k, stoich, totals, y, np.empty(n_s), np.empty(n_c))
 
 
 @njit(cache=True)

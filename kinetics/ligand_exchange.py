@@ -1033,6 +1033,22 @@ def plot_compositions(result, path, n_top: int = 10) -> None:
 
 # ============================================================================ BNGL export
 
+def _link_site_pairs(sysm: System, st, code):
+    """(site, site2, dangling, linked, dangling2, linked2) for every unordered pair of
+    dithiol-bearing sites on two clusters that a disulfide link can join, with the BNGL
+    state names of each end before and after linking."""
+    for d in range(sysm.n_di):
+        dang = st[code[sysm.n_mono + d]]
+        xl = st[code[sysm.n_mono + 2 * sysm.n_di + d]]
+        for d2 in range(sysm.n_di):
+            dang2 = st[code[sysm.n_mono + d2]]
+            xl2 = st[code[sysm.n_mono + 2 * sysm.n_di + d2]]
+            for s in range(N_SITES):
+                for s2 in range(N_SITES):
+                    if (d2, s2) >= (d, s):
+                        yield s, s2, dang, xl, dang2, xl2
+
+
 def write_bngl(exp, out_path, n_clusters: int | None = None, t_end_min: float | None = None,
                n_steps: int | None = None, actions: bool = True, seed: int | None = None) -> Path:
     """Write the experiment as BioNetGen rules (explicit sites s1...s18) for NFsim.
@@ -1145,42 +1161,24 @@ def write_bngl(exp, out_path, n_clusters: int | None = None, t_end_min: float | 
     # 4. disulfide coupling of dangling ends on two clusters
     if r["k_disulfide_M_s"] > 0 and sysm.n_di:
         k = r["k_disulfide_M_s"] * vol
-        for d in range(sysm.n_di):
-            dang = st[code[sysm.n_mono + d]]
-            xl = st[code[sysm.n_mono + 2 * sysm.n_di + d]]
-            for d2 in range(sysm.n_di):
-                dang2 = st[code[sysm.n_mono + d2]]
-                xl2 = st[code[sysm.n_mono + 2 * sysm.n_di + d2]]
-                for s in range(N_SITES):
-                    for s2 in range(N_SITES):
-                        if (d2, s2) < (d, s):
-                            continue
-                        rule += 1
-                        lines.append(f"  r{rule}: C(s{s + 1}~{dang}) + C(s{s2 + 1}~{dang2}) -> "
-                                     f"C(s{s + 1}~{xl}!1).C(s{s2 + 1}~{xl2}!1) {k:.10g}")
-                        # the same coupling between two clusters already in one linked aggregate
-                        rule += 1
-                        lines.append(f"  r{rule}: C(s{s + 1}~{dang}).C(s{s2 + 1}~{dang2}) -> "
-                                     f"C(s{s + 1}~{xl}!1).C(s{s2 + 1}~{xl2}!1) {k:.10g}")
+        for s, s2, dang, xl, dang2, xl2 in _link_site_pairs(sysm, st, code):
+            rule += 1
+            lines.append(f"  r{rule}: C(s{s + 1}~{dang}) + C(s{s2 + 1}~{dang2}) -> "
+                         f"C(s{s + 1}~{xl}!1).C(s{s2 + 1}~{xl2}!1) {k:.10g}")
+            # the same coupling between two clusters already in one linked aggregate
+            rule += 1
+            lines.append(f"  r{rule}: C(s{s + 1}~{dang}).C(s{s2 + 1}~{dang2}) -> "
+                         f"C(s{s + 1}~{xl}!1).C(s{s2 + 1}~{xl2}!1) {k:.10g}")
     # 5. thiol-disulfide interchange: a free thiol cleaves an inter-cluster link (and is consumed)
     if r["k_tde_M_s"] > 0 and r["k_disulfide_M_s"] > 0 and sysm.n_di:
         for ri in range(n_ex):
             k = r["k_tde_M_s"] * a["tde_nuc"][ri] * vol
             if k <= 0:
                 continue
-            for d in range(sysm.n_di):
-                dang = st[code[sysm.n_mono + d]]
-                xl = st[code[sysm.n_mono + 2 * sysm.n_di + d]]
-                for d2 in range(sysm.n_di):
-                    dang2 = st[code[sysm.n_mono + d2]]
-                    xl2 = st[code[sysm.n_mono + 2 * sysm.n_di + d2]]
-                    for s in range(N_SITES):
-                        for s2 in range(N_SITES):
-                            if (d2, s2) < (d, s):
-                                continue
-                            rule += 1
-                            lines.append(f"  r{rule}: C(s{s + 1}~{xl}!1).C(s{s2 + 1}~{xl2}!1) + {rname[ri]}() -> "
-                                         f"C(s{s + 1}~{dang}) + C(s{s2 + 1}~{dang2}) {k:.10g}")
+            for s, s2, dang, xl, dang2, xl2 in _link_site_pairs(sysm, st, code):
+                rule += 1
+                lines.append(f"  r{rule}: C(s{s + 1}~{xl}!1).C(s{s2 + 1}~{xl2}!1) + {rname[ri]}() -> "
+                             f"C(s{s + 1}~{dang}) + C(s{s2 + 1}~{dang2}) {k:.10g}")
     lines += ["end reaction rules", "end model"]
     if actions:
         t_end = 60.0 * (t_end_min if t_end_min is not None else cfg.conditions.times_min[-1])

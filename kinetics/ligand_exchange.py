@@ -261,6 +261,21 @@ def tree_set_row(tree, size, i, values):
 
 
 @njit(cache=True)
+def tree_set_fields(tree, size, i, values, fields, n_changed):
+    """:func:`tree_set_row` for the fields ``fields[:n_changed]`` only (the others of leaf ``i``
+    are unchanged, so their parent sums are too); same tree as :func:`tree_set_row`."""
+    k = size + i
+    for q in range(n_changed):
+        tree[k, fields[q]] = values[fields[q]]
+    k //= 2
+    while k >= 1:
+        for q in range(n_changed):
+            f = fields[q]
+            tree[k, f] = tree[2 * k, f] + tree[2 * k + 1, f]
+        k //= 2
+
+
+@njit(cache=True)
 def tree_find_field(tree, size, f, u):
     """:func:`tree_find` on field ``f`` of a multi-field sum tree."""
     x = u * tree[1, f]
@@ -354,7 +369,7 @@ def crosslinked_count(lig_row, n_mono, n_di):
 
 @njit(cache=True)
 def _refresh(i, lig, partner, shell, tree, dcount, size, k_site, leave, n_mono, n_di, nbr_site,
-             nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, k_close, vbuf):
+             nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, k_close, vbuf, fbuf):
     """Recompute the leaf of cluster ``i`` (fields: exchange weight of each exchangeable code,
     then ring closure, dangling ends, cross-linked ends) in one pass over its sites; returns
     the change of the sum of squared dangling counts."""
@@ -377,10 +392,13 @@ def _refresh(i, lig, partner, shell, tree, dcount, size, k_site, leave, n_mono, 
                                     pair_of, fit_native, fit_xl, fit_other, in_triple, k_close)
     vbuf[n_ex + 1] = float(n_dang)
     vbuf[n_ex + 2] = float(n_x)
-    for f in range(vbuf.size):       # walk the tree only if the leaf changed
+    n_changed = 0                    # walk the tree only for the fields that changed
+    for f in range(vbuf.size):
         if tree[size + i, f] != vbuf[f]:
-            tree_set_row(tree, size, i, vbuf)
-            break
+            fbuf[n_changed] = f
+            n_changed += 1
+    if n_changed > 0:
+        tree_set_fields(tree, size, i, vbuf, fbuf, n_changed)
     old = dcount[i]
     dcount[i] = n_dang
     return n_dang * n_dang - old * old
@@ -413,10 +431,11 @@ def simulate_population(lig, partner, shell, xlinks, xpart, conc, dc_M, k_site, 
     tree = np.zeros((2 * size, n_ex + 3))
     dcount = np.zeros(N, np.int64)
     wbuf = np.zeros(n_ex + 3)
+    fbuf = np.zeros(n_ex + 3, np.int64)
     sumsq = 0
     for i in range(N):
         sumsq += _refresh(i, lig, partner, shell, tree, dcount, size, k_site, leave, n_mono, n_di,
-                          nbr_site, nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, k_close, wbuf)
+                          nbr_site, nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, k_close, wbuf, fbuf)
     n_out = times.size
     counts = np.zeros((n_out, N, n_codes), np.int8)
     links = np.zeros((n_out, N), np.int32)
@@ -579,11 +598,11 @@ def simulate_population(lig, partner, shell, xlinks, xpart, conc, dc_M, k_site, 
             xpart[i, ends[0] - i * S] = ends[1]
             xpart[i2, ends[1] - i2 * S] = ends[0]
         sumsq += _refresh(i, lig, partner, shell, tree, dcount, size, k_site, leave, n_mono, n_di,
-                          nbr_site, nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, k_close, wbuf)
+                          nbr_site, nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, k_close, wbuf, fbuf)
         if i2 >= 0:
             sumsq += _refresh(i2, lig, partner, shell, tree, dcount, size, k_site, leave, n_mono,
                               n_di, nbr_site, nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple,
-                              k_close, wbuf)
+                              k_close, wbuf, fbuf)
         events += 1
     return counts, links, conc_out, events
 

@@ -69,6 +69,25 @@ def test_multi_field_tree_matches_single_trees():
             assert le.tree_find_field(multi, size, f, u) == le.tree_find(single[f], size, u)
 
 
+def test_field_selective_tree_update_equals_full_row_update():
+    """Refreshing only the changed fields of a leaf gives bit for bit the tree of a full-row refresh."""
+    rng = np.random.default_rng(2)
+    n, size, nf = 37, 64, 5
+    full = np.zeros((2 * size, nf))
+    part = np.zeros((2 * size, nf))
+    fields = np.zeros(nf, np.int64)
+    for _ in range(400):
+        i = int(rng.integers(n))
+        new = full[size + i].copy()
+        changed = np.flatnonzero(rng.random(nf) < 0.4)
+        new[changed] = rng.random(changed.size) * (rng.random(changed.size) > 0.3)
+        le.tree_set_row(full, size, i, new)
+        fields[:changed.size] = changed
+        le.tree_set_fields(part, size, i, new, fields, changed.size)
+        assert np.array_equal(full, part)
+    assert np.allclose(full[1], full[size:size + n].sum(axis=0))
+
+
 def _system(init="TBBT", extra='dithiol = "PDT"\ndithiol_equiv = 216', **over):
     exp = experiment(init=init, extra=extra, **over)
     return exp, le.build_system(exp.config)

@@ -59,7 +59,8 @@ import numpy as np
 from numba import njit, prange
 
 from sim.config import Invalid, section, spec
-from sim.equilibria import _solve, newton_inplace, species_concentrations
+from sim.equilibria import (_solve, newton_inplace, newton_sparse, species_concentrations,
+                            tableau_pattern)
 from sim.model import Model
 from sim.pbe import (add_nuclei, advance_classes, cnt_rate, log_histogram, particle_units,
                      size_moments, units_per_particle)
@@ -314,6 +315,21 @@ def _speciate_into(logk, stoich, totals, ln_c, s, res, jac, dy):
 
 
 @njit(cache=True)
+def _speciate_sparse(logk, stoich, pattern, totals, ln_c, s, res, jac, dy):
+    """:func:`_speciate_into` with the sparse Newton of :func:`sim.equilibria.newton_sparse`
+    (``pattern`` from :func:`sim.equilibria.tableau_pattern`); same iterates."""
+    rows, nrow, cols, ncol = pattern
+    if newton_sparse(logk, stoich, rows, nrow, cols, ncol, totals, ln_c, s, res, jac, dy,
+                     1e-10, 200) >= 0:
+        return s
+    start = np.full(totals.size, math.log(1e-7))
+    y, ok, err = _solve(logk, stoich, totals, start, 1e-10, 1000)
+    for j in range(ln_c.size):
+        ln_c[j] = y[j]
+    return species_concentrations(logk, stoich, y)
+
+
+@njit(cache=True)
 def synthesis_kernel(par, logk, stoich, out_times, edges_nm, r_nm, n_per_L, record, hist):
     """One synthesis: activation, speciation, nucleation, capped growth, TiO2.
 
@@ -346,6 +362,7 @@ def synthesis_kernel(par, logk, stoich, out_times, edges_nm, r_nm, n_per_L, reco
     res_work = np.empty(5)
     jac_work = np.empty((5, 5))
     dy_work = np.empty(5)
+    pattern = tableau_pattern(stoich)
     t = 0.0
     dt = 1e-3
     k_out = 0
@@ -357,7 +374,8 @@ def synthesis_kernel(par, logk, stoich, out_times, edges_nm, r_nm, n_per_L, reco
         totals[2] = max(par[I_A0], 1e-14)
         totals[3] = max(msol, 1e-16)
         totals[4] = max(par[I_B0], 1e-14)
-        sp = _speciate_into(logk, stoich, totals, ln_c, sp_work, res_work, jac_work, dy_work)
+        sp = _speciate_sparse(logk, stoich, pattern, totals, ln_c, sp_work, res_work, jac_work,
+                              dy_work)
         m_free = sp[3]
         supersat = sp[8] / par[I_CSAT]
         theta = par[I_KCAP] * sp[2] / (1.0 + par[I_KCAP] * sp[2] + par[I_KMS] * (m_free + sp[8]))

@@ -24,7 +24,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["solve_speciation", "newton_inplace", "species_concentrations", "Speciation", "SpeciationError"]
+__all__ = ["solve_speciation", "newton_inplace", "tableau_pattern", "newton_sparse", "species_concentrations", "Speciation", "SpeciationError"]
 
 LN10 = np.log(10.0)
 
@@ -124,6 +124,110 @@ def newton_inplace(logk, stoich, totals, y, s, res, jac, dy, tol, max_iter):
         for j in range(n_c):
             y[j] += f * dy[j]
     return False
+
+
+@njit(cache=True)
+def tableau_pattern(stoich):
+    """Non-zero pattern of a tableau for :func:`newton_sparse`: ``rows[i, :nrow[i]]``
+    lists the components of species i, ``cols[j, :ncol[j]]`` the species holding
+    component j, both in increasing order."""
+    n_s, n_c = stoich.shape
+    rows = np.zeros((n_s, n_c), np.int64)
+    nrow = np.zeros(n_s, np.int64)
+    cols = np.zeros((n_c, n_s), np.int64)
+    ncol = np.zeros(n_c, np.int64)
+    for i in range(n_s):
+        for j in range(n_c):
+            if stoich[i, j] != 0.0:
+                rows[i, nrow[i]] = j
+                nrow[i] += 1
+                cols[j, ncol[j]] = i
+                ncol[j] += 1
+    return rows, nrow, cols, ncol
+
+
+@njit(cache=True)
+def _sparse_residuals(logk, stoich, rows, nrow, cols, ncol, totals, y, s, res):
+    """:func:`residuals_into` visiting only the non-zero tableau entries (same order
+    of operations, hence the same numbers)."""
+    n_s, n_c = stoich.shape
+    for i in range(n_s):
+        acc = logk[i] * 2.302585092994046
+        for q in range(nrow[i]):
+            j = rows[i, q]
+            acc += stoich[i, j] * y[j]
+        s[i] = math.exp(min(acc, 700.0))
+    err = 0.0
+    for j in range(n_c):
+        acc = 0.0
+        mag = abs(totals[j])
+        for q in range(ncol[j]):
+            i = cols[j, q]
+            v = stoich[i, j] * s[i]
+            acc += v
+            mag += abs(v)
+        res[j] = acc - totals[j]
+        e = abs(res[j]) / max(mag, 1e-300)
+        if e > err:
+            err = e
+    return err
+
+
+@njit(cache=True)
+def newton_sparse(logk, stoich, rows, nrow, cols, ncol, totals, y, s, res, jac, dy, tol,
+                  max_iter):
+    """:func:`newton_inplace` for a tableau with the non-zero pattern of
+    :func:`tableau_pattern`: residuals and Jacobian visit only non-zero entries, in
+    the same order, so the iterates are the same numbers at a fraction of the cost.
+    Returns the number of Newton steps taken, or -1 without convergence."""
+    n_s, n_c = stoich.shape
+    for it in range(max_iter):
+        if _sparse_residuals(logk, stoich, rows, nrow, cols, ncol, totals, y, s, res) < tol:
+            return it
+        for j in range(n_c):
+            for k in range(j, n_c):
+                acc = 0.0
+                for q in range(ncol[j]):
+                    i = cols[j, q]
+                    if stoich[i, k] != 0.0:
+                        acc += stoich[i, j] * stoich[i, k] * s[i]
+                jac[j, k] = acc
+                jac[k, j] = acc
+        for j in range(n_c):
+            jac[j, j] += 1e-300
+            dy[j] = -res[j]
+        # Gaussian elimination with partial pivoting, as in newton_inplace
+        for c in range(n_c):
+            piv = c
+            for r in range(c + 1, n_c):
+                if abs(jac[r, c]) > abs(jac[piv, c]):
+                    piv = r
+            if piv != c:
+                for k in range(n_c):
+                    tmp = jac[c, k]
+                    jac[c, k] = jac[piv, k]
+                    jac[piv, k] = tmp
+                tmp = dy[c]
+                dy[c] = dy[piv]
+                dy[piv] = tmp
+            for r in range(c + 1, n_c):
+                f = jac[r, c] / jac[c, c]
+                for k in range(c, n_c):
+                    jac[r, k] -= f * jac[c, k]
+                dy[r] -= f * dy[c]
+        for c in range(n_c - 1, -1, -1):
+            acc = dy[c]
+            for k in range(c + 1, n_c):
+                acc -= jac[c, k] * dy[k]
+            dy[c] = acc / jac[c, c]
+        big = 0.0
+        for j in range(n_c):
+            if abs(dy[j]) > big:
+                big = abs(dy[j])
+        f = 4.0 / big if big > 4.0 else 1.0
+        for j in range(n_c):
+            y[j] += f * dy[j]
+    return -1
 
 
 @njit(cache=True)

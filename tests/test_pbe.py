@@ -45,6 +45,32 @@ def test_single_burst_constant_growth_closed_form():
     assert taken == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.parametrize("inv_d,k", [(0.0, 5.0), (1e-9, 40.0), (1e-3, 2.0), (0.05, 0.5)])
+def test_advance_classes_matches_grow_radius_reference(inv_d, k):
+    """The loop over classes (invariants hoisted) against the per-class reference:
+    grow_radius with c_eq = c_sat exp(l_c / r0) and the change of
+    units_per_particle, including a class that dissolves and an empty one."""
+    lc, csat, c, dt = 0.8, 1e-4, 3e-4, 7.0
+    r0 = np.array([0.3, 0.5, 1.0, 4.0, 30.0, 250.0, 2.0])
+    n0 = np.array([1e16, 1e15, 1e15, 1e14, 1e12, 1e9, 0.0])
+    r, n = r0.copy(), n0.copy()
+    taken = advance_classes(r, n, r0.size, dt, c, csat, lc, inv_d, k, VM, 0.35)
+    expected = 0.0
+    for i in range(r0.size):
+        if n0[i] <= 0.0:
+            assert r[i] == r0[i] and n[i] == 0.0
+            continue
+        r1 = grow_radius(r0[i], dt, c, csat * math.exp(lc / r0[i]), inv_d, k, VM)
+        if r1 < 0.35:
+            assert n[i] == 0.0 and r[i] == 0.0
+            expected -= n0[i] * units_per_particle(r0[i], VM)
+        else:
+            assert r[i] == pytest.approx(r1, rel=1e-14)
+            expected += n0[i] * (units_per_particle(r1, VM) - units_per_particle(r0[i], VM))
+    assert n[0] == 0.0                     # the smallest class dissolved
+    assert taken == pytest.approx(expected, rel=1e-9)
+
+
 @pytest.mark.parametrize("inv_d", [0.0, 1e-3, 0.05])
 def test_grow_radius_matches_ode_reference(inv_d):
     """Exact mixed-control step vs scipy on dr/dt = vm Δc / (r/D + 1/k) (fixed c_eq)."""

@@ -260,7 +260,7 @@ def tree_set_row(tree, size, i, values):
         k //= 2
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def tree_set_fields(tree, size, i, values, fields, n_changed):
     """:func:`tree_set_row` for the fields ``fields[:n_changed]`` only (the others of leaf ``i``
     are unchanged, so their parent sums are too); same tree as :func:`tree_set_row`."""
@@ -275,7 +275,7 @@ def tree_set_fields(tree, size, i, values, fields, n_changed):
         k //= 2
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def tree_find_field(tree, size, f, u):
     """:func:`tree_find` on field ``f`` of a multi-field sum tree."""
     x = u * tree[1, f]
@@ -301,7 +301,7 @@ def exchange_weights(lig_row, k_site, leave, n_ex, out):
             out[c] += k_site[s] * leave[c]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def extra_bridges(lig_row, partner_row, shell, n_mono, n_di, pair_of, in_triple):
     """Bridges of a rearranged cluster that are not on its C3 triple."""
     n = 0
@@ -317,7 +317,7 @@ def extra_bridges(lig_row, partner_row, shell, n_mono, n_di, pair_of, in_triple)
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pair_fit(d, p, shell, level, fit_native, fit_xl, fit_other, in_triple):
     """Bridge fit of dithiol d on candidate pair p for a cluster's shell state."""
     if shell < 0:
@@ -327,7 +327,7 @@ def pair_fit(d, p, shell, level, fit_native, fit_xl, fit_other, in_triple):
     return fit_other[d, min(level, fit_other.shape[1] - 1), p]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def closure_weight(lig_row, partner_row, shell, n_mono, n_di, leave, nbr_site, nbr_pair, pair_of,
                    fit_native, fit_xl, fit_other, in_triple, k_close):
     """Total ring-closure propensity (s^-1) of one cluster."""
@@ -367,7 +367,7 @@ def crosslinked_count(lig_row, n_mono, n_di):
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _refresh(i, lig, partner, shell, tree, dcount, size, k_site, leave, n_mono, n_di, nbr_site,
              nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, k_close, vbuf, fbuf):
     """Recompute the leaf of cluster ``i`` (fields: exchange weight of each exchangeable code,
@@ -378,9 +378,8 @@ def _refresh(i, lig, partner, shell, tree, dcount, size, k_site, leave, n_mono, 
         vbuf[f] = 0.0
     n_dang = 0
     n_x = 0
-    row = lig[i]
-    for s in range(row.size):        # same sums as exchange_weights / dangling_count / crosslinked_count
-        c = row[s]
+    for s in range(lig.shape[1]):    # same sums as exchange_weights / dangling_count / crosslinked_count
+        c = np.int64(lig[i, s])
         if c < n_ex:
             vbuf[c] += k_site[s] * leave[c]
             if c >= n_mono:
@@ -388,7 +387,7 @@ def _refresh(i, lig, partner, shell, tree, dcount, size, k_site, leave, n_mono, 
         elif c >= n_mono + 2 * n_di:
             n_x += 1
     if n_dang > 0:                   # ring closure needs a dangling end
-        vbuf[n_ex] = closure_weight(row, partner[i], shell[i], n_mono, n_di, leave, nbr_site, nbr_pair,
+        vbuf[n_ex] = closure_weight(lig[i], partner[i], shell[i], n_mono, n_di, leave, nbr_site, nbr_pair,
                                     pair_of, fit_native, fit_xl, fit_other, in_triple, k_close)
     vbuf[n_ex + 1] = float(n_dang)
     vbuf[n_ex + 2] = float(n_x)

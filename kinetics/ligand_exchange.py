@@ -378,6 +378,8 @@ def _refresh(i, lig, partner, shell, tree, dcount, size, k_site, leave, n_mono, 
         vbuf[f] = 0.0
     n_dang = 0
     n_x = 0
+    level = 0                        # bridges off the C3 triple (see extra_bridges)
+    sh = shell[i]
     for s in range(lig.shape[1]):    # same sums as exchange_weights / dangling_count / crosslinked_count
         c = np.int64(lig[i, s])
         if c < n_ex:
@@ -386,9 +388,27 @@ def _refresh(i, lig, partner, shell, tree, dcount, size, k_site, leave, n_mono, 
                 n_dang += 1
         elif c >= n_mono + 2 * n_di:
             n_x += 1
-    if n_dang > 0:                   # ring closure needs a dangling end
-        vbuf[n_ex] = closure_weight(lig[i], partner[i], shell[i], n_mono, n_di, leave, nbr_site, nbr_pair,
-                                    pair_of, fit_native, fit_xl, fit_other, in_triple, k_close)
+        elif sh >= 0:
+            t = np.int64(partner[i, s])
+            if t > s:
+                p = pair_of[s, t]
+                if p < 0 or not in_triple[sh, p]:
+                    level += 1
+    if n_dang > 0:                   # ring closure (same sum as closure_weight) needs a dangling end
+        w = 0.0
+        for s in range(lig.shape[1]):
+            c = np.int64(lig[i, s])
+            if c >= n_mono and c < n_ex:
+                d = c - n_mono
+                for k in range(nbr_site.shape[1]):
+                    t = nbr_site[s, k]
+                    if t < 0:
+                        break
+                    ct = np.int64(lig[i, t])
+                    if ct < n_mono:
+                        w += k_close * pair_fit(d, nbr_pair[s, k], sh, level, fit_native, fit_xl,
+                                                fit_other, in_triple) * leave[ct]
+        vbuf[n_ex] = w
     vbuf[n_ex + 1] = float(n_dang)
     vbuf[n_ex + 2] = float(n_x)
     n_changed = 0                    # walk the tree only for the fields that changed

@@ -148,6 +148,50 @@ def test_weights_match_reference_on_random_states():
         assert le.dangling_count(row, sysm.n_mono, sysm.n_di) == int(np.sum((row >= sysm.n_mono) & (row < n_ex)))
 
 
+def test_refresh_leaf_matches_references():
+    """The kernel's one-pass leaf (exchange weights, ring closure, dangling and cross-linked ends)
+    equals the plain references on random states, for every shell state."""
+    exp, sysm = _system()
+    a = sysm.arrays
+    rng = np.random.default_rng(5)
+    n_mono, n_di = sysm.n_mono, sysm.n_di
+    n_ex = n_mono + n_di
+    n, size = 40, 64
+    lig = rng.integers(0, n_mono + 3 * n_di, (n, 18)).astype(np.int8)
+    partner = -np.ones((n, 18), np.int8)
+    shell = rng.integers(-1, len(sysm.triples), n).astype(np.int64)
+    for i in range(n):
+        bridged = np.where((lig[i] >= n_ex) & (lig[i] < n_ex + n_di))[0]
+        rng.shuffle(bridged)
+        for x, y in zip(bridged[::2], bridged[1::2]):
+            partner[i, x], partner[i, y] = y, x
+        if len(bridged) % 2:
+            lig[i, bridged[-1]] = 0
+    tree = np.zeros((2 * size, n_ex + 3))
+    dcount = np.zeros(n, np.int64)
+    vbuf, fbuf = np.zeros(n_ex + 3), np.zeros(n_ex + 3, np.int64)
+    sumsq = 0
+    for i in range(n):
+        sumsq += le._refresh(i, lig, partner, shell, tree, dcount, size, a["k_site"], a["leave"], n_mono, n_di,
+                             a["nbr_site"], a["nbr_pair"], a["pair_of"], a["fit_native"], a["fit_xl"],
+                             a["fit_other"], a["in_triple"], sysm.rates["k_close_per_s"], vbuf, fbuf)
+    for i in range(n):
+        row = lig[i]
+        ref = np.zeros(n_ex + 3)
+        for s in range(18):
+            if row[s] < n_ex:
+                ref[row[s]] += a["k_site"][s] * a["leave"][row[s]]
+        n_dang = int(np.sum((row >= n_mono) & (row < n_ex)))
+        ref[n_ex] = ref_closure_weight(row, partner[i], shell[i], sysm) if n_dang else 0.0
+        ref[n_ex + 1] = n_dang
+        ref[n_ex + 2] = np.sum(row >= n_ex + n_di)
+        assert np.allclose(tree[size + i], ref, rtol=1e-12, atol=0.0)
+        assert dcount[i] == n_dang
+    assert sumsq == int(np.sum(dcount ** 2))
+    assert np.allclose(tree[1], tree[size:size + n].sum(axis=0))
+    assert tree[size:size + n, n_ex].max() > 0 and tree[size:size + n, n_ex + 2].max() > 0
+
+
 def _kernel(sysm, lig, partner, shell, conc, times_s, seed=0, k_close=None, k_ss=None, rearrange=True,
             k_tde=None, xl=None, xpart=None):
     a, r = sysm.arrays, sysm.rates

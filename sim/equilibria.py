@@ -146,7 +146,7 @@ def tableau_pattern(stoich):
     return rows, nrow, cols, ncol
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _sparse_residuals(logk, stoich, rows, nrow, cols, ncol, totals, y, s, res):
     """:func:`residuals_into` visiting only the non-zero tableau entries (same order
     of operations, hence the same numbers)."""
@@ -173,7 +173,7 @@ def _sparse_residuals(logk, stoich, rows, nrow, cols, ncol, totals, y, s, res):
     return err
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def newton_sparse(logk, stoich, rows, nrow, cols, ncol, totals, y, s, res, jac, dy, tol,
                   max_iter):
     """:func:`newton_inplace` for a tableau with the non-zero pattern of

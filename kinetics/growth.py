@@ -640,7 +640,7 @@ def _result(exp, sim: Simulation, with_pxrd: bool = True) -> Result:
                        "max_step_s": float(exp.config.numerics.max_step_s),
                        "step_change": float(exp.config.numerics.step_change),
                        "merge_ratio": float(exp.config.numerics.merge_ratio),
-                       "speciation": "sim.equilibria._solve (Newton, log space), tol 1e-10"})
+                       "speciation": "sim.equilibria.newton_sparse (Newton, log space, warm start extrapolated in time; fallback sim.equilibria._solve), tol 1e-10"})
     return res
 
 

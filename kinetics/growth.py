@@ -367,17 +367,33 @@ def synthesis_kernel(par, logk, stoich, out_times, edges_nm, r_nm, n_per_L, reco
     dt = 1e-3
     k_out = 0
     steps = 0
-    ln_prev = np.empty(5)       # solution at the speciation before the last one
-    h_last = 0.0                # the last step, and the one before it
+    ln_prev = np.zeros(5)       # solutions at the two speciations before the last one
+    ln_prev2 = np.zeros(5)
+    h_prev2 = 0.0
+    h_last = 0.0                # the last three steps
     h_prev = 0.0
     stepped = False
     while k_out < out_times.size:
-        # ---- warm start: extrapolate ln c linearly in time from the last two solutions
-        # (Newton then needs fewer iterations; it converges to the same tolerance)
+        # ---- warm start: extrapolate ln c in time from the last three solutions
+        # (quadratic; linear after the first step).  Newton then needs fewer
+        # iterations and converges to the same tolerance.
         if stepped:
+            # Lagrange through (−h1−h2−h3, y3), (−h1−h2, y2), (−h1, y1), evaluated at 0
+            x1 = -h_last
+            x2 = -h_last - h_prev
+            x3 = x2 - h_prev2
+            quad = h_prev2 > 0.0 and h_prev > 0.0
             ratio = min(h_last / h_prev, 2.0) if h_prev > 0.0 else 0.0
             for j in range(5):
-                d = ratio * (ln_c[j] - ln_prev[j])
+                d = 0.0
+                if quad:
+                    y = (ln_c[j] * x2 * x3 / ((x1 - x2) * (x1 - x3))
+                         + ln_prev[j] * x1 * x3 / ((x2 - x1) * (x2 - x3))
+                         + ln_prev2[j] * x1 * x2 / ((x3 - x1) * (x3 - x2)))
+                    d = y - ln_c[j]
+                elif h_prev > 0.0:
+                    d = ratio * (ln_c[j] - ln_prev[j])
+                ln_prev2[j] = ln_prev[j]
                 ln_prev[j] = ln_c[j]
                 ln_c[j] += max(-1.0, min(1.0, d))
             stepped = False
@@ -460,6 +476,7 @@ def synthesis_kernel(par, logk, stoich, out_times, edges_nm, r_nm, n_per_L, reco
             ti_part += msol
             msol = 0.0
         t += h
+        h_prev2 = h_prev
         h_prev = h_last
         h_last = h
         stepped = True

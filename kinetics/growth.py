@@ -59,8 +59,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.config import Invalid, section, spec
-from sim.equilibria import (_solve, newton_inplace, newton_sparse, species_concentrations,
-                            tableau_pattern)
+from sim.equilibria import _solve, newton_sparse, species_concentrations, tableau_pattern
 from sim.model import Model
 from sim.pbe import (add_nuclei, advance_classes, cnt_rate, log_histogram, particle_units,
                      size_moments, units_per_particle)
@@ -290,34 +289,13 @@ def kernel_inputs(s: Synthesis, p: GrowthParameters, max_step_s: float = 600.0,
  C_THETA, C_FREE_L, C_FREE_A, NCOL) = range(15)
 
 
-@njit(cache=True)
-def _speciate(logk, stoich, totals, ln_c):
-    """Solve the seesaw equilibria (warm start from ``ln_c``, updated in place) and
-    return the species concentrations.  Falls back to :func:`sim.equilibria._solve`
-    from a neutral start if the warm-started Newton does not converge."""
-    n_s, n_c = stoich.shape
-    s = np.empty(n_s)
-    res = np.empty(n_c)
-    jac = np.empty((n_c, n_c))
-    dy = np.empty(n_c)
-    return _speciate_into(logk, stoich, totals, ln_c, s, res, jac, dy)
-
-
-@njit(cache=True)
-def _speciate_into(logk, stoich, totals, ln_c, s, res, jac, dy):
-    if newton_inplace(logk, stoich, totals, ln_c, s, res, jac, dy, 1e-10, 200):
-        return s
-    start = np.full(totals.size, math.log(1e-7))
-    y, ok, err = _solve(logk, stoich, totals, start, 1e-10, 1000)
-    for j in range(ln_c.size):
-        ln_c[j] = y[j]
-    return species_concentrations(logk, stoich, y)
-
-
 @njit(cache=True, inline="always")
 def _speciate_sparse(logk, stoich, pattern, totals, ln_c, s, res, jac, dy):
-    """:func:`_speciate_into` with the sparse Newton of :func:`sim.equilibria.newton_sparse`
-    (``pattern`` from :func:`sim.equilibria.tableau_pattern`); same iterates."""
+    """Solve the seesaw equilibria (warm start from ``ln_c``, updated in place) into ``s``
+    with the sparse Newton of :func:`sim.equilibria.newton_sparse` (``pattern`` from
+    :func:`sim.equilibria.tableau_pattern`; the same iterates as the dense
+    :func:`sim.equilibria.newton_inplace`).  Falls back to :func:`sim.equilibria._solve`
+    from a neutral start if the warm-started Newton does not converge."""
     rows, nrow, cols, ncol = pattern
     if newton_sparse(logk, stoich, rows, nrow, cols, ncol, totals, ln_c, s, res, jac, dy,
                      1e-10, 200) >= 0:
@@ -327,6 +305,14 @@ def _speciate_sparse(logk, stoich, pattern, totals, ln_c, s, res, jac, dy):
     for j in range(ln_c.size):
         ln_c[j] = y[j]
     return species_concentrations(logk, stoich, y)
+
+
+@njit(cache=True)
+def _speciate(logk, stoich, totals, ln_c):
+    """:func:`_speciate_sparse` with its own work arrays (for one-off calls and tests)."""
+    n_s, n_c = stoich.shape
+    return _speciate_sparse(logk, stoich, tableau_pattern(stoich), totals, ln_c, np.empty(n_s),
+                            np.empty(n_c), np.empty((n_c, n_c)), np.empty(n_c))
 
 
 @njit(cache=True)

@@ -89,7 +89,9 @@ def run(quick: bool = False) -> dict:
                      measured_or_extrapolated="measured" if n == n_target else "extrapolated (linear in clusters)",
                      target_s=60))
     notes.append("throughput target (issue 5): 10^5 clusters through 300 min within 60 s on one core; "
-                 "seconds_for_1e5_clusters / target_s is the remaining factor")
+                 "seconds_for_1e5_clusters / target_s is the remaining factor; the linear extrapolation "
+                 "is a lower bound, since the cost per event grows once the population's sum tree and "
+                 "state arrays no longer fit in cache")
     return dict(rows=rows, notes=notes)
 
 

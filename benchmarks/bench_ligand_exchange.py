@@ -11,7 +11,8 @@
 2. Throughput: the one-step synthesis [Au24Pt(PET)18]0 + TBBTH + PDTH2 (12:239:1)
    through 300 min on one core, measured with 10^4 clusters (quick: 2000) and scaled to
    10^5 clusters linearly (the event count is proportional to the number of clusters; the
-   cost per event grows only with log N through the sum trees).
+   cost per event grows with log N through the sum trees and with cache misses once the state
+   outgrows the cache, so the estimate is a lower bound).
 Run with ``python benchmarks/bench_ligand_exchange.py [--quick]`` or ``nanokin bench``.
 """
 from __future__ import annotations

@@ -73,6 +73,47 @@ def residuals_into(logk, stoich, totals, y, s, res):
     return err
 
 
+@njit(cache=True, inline="always")
+def _limited_newton_step(jac, res, dy, y):
+    """Solve jac·dy = −res (Gaussian elimination with partial pivoting; tableaux are
+    small) and take the step in ln c, limited to 4 in the largest component.  ``jac``
+    is overwritten."""
+    n_c = y.size
+    for j in range(n_c):
+        jac[j, j] += 1e-300
+        dy[j] = -res[j]
+    for c in range(n_c):
+        piv = c
+        for r in range(c + 1, n_c):
+            if abs(jac[r, c]) > abs(jac[piv, c]):
+                piv = r
+        if piv != c:
+            for k in range(n_c):
+                tmp = jac[c, k]
+                jac[c, k] = jac[piv, k]
+                jac[piv, k] = tmp
+            tmp = dy[c]
+            dy[c] = dy[piv]
+            dy[piv] = tmp
+        for r in range(c + 1, n_c):
+            f = jac[r, c] / jac[c, c]
+            for k in range(c, n_c):
+                jac[r, k] -= f * jac[c, k]
+            dy[r] -= f * dy[c]
+    for c in range(n_c - 1, -1, -1):
+        acc = dy[c]
+        for k in range(c + 1, n_c):
+            acc -= jac[c, k] * dy[k]
+        dy[c] = acc / jac[c, c]
+    big = 0.0
+    for j in range(n_c):
+        if abs(dy[j]) > big:
+            big = abs(dy[j])
+    f = 4.0 / big if big > 4.0 else 1.0
+    for j in range(n_c):
+        y[j] += f * dy[j]
+
+
 @njit(cache=True)
 def newton_inplace(logk, stoich, totals, y, s, res, jac, dy, tol, max_iter):
     """Allocation-free Newton iteration for kernels that solve speciation at every
@@ -90,39 +131,7 @@ def newton_inplace(logk, stoich, totals, y, s, res, jac, dy, tol, max_iter):
                 for i in range(n_s):
                     acc += stoich[i, j] * stoich[i, k] * s[i]
                 jac[j, k] = acc
-            jac[j, j] += 1e-300
-            dy[j] = -res[j]
-        # Gaussian elimination with partial pivoting (tableaux are small)
-        for c in range(n_c):
-            piv = c
-            for r in range(c + 1, n_c):
-                if abs(jac[r, c]) > abs(jac[piv, c]):
-                    piv = r
-            if piv != c:
-                for k in range(n_c):
-                    tmp = jac[c, k]
-                    jac[c, k] = jac[piv, k]
-                    jac[piv, k] = tmp
-                tmp = dy[c]
-                dy[c] = dy[piv]
-                dy[piv] = tmp
-            for r in range(c + 1, n_c):
-                f = jac[r, c] / jac[c, c]
-                for k in range(c, n_c):
-                    jac[r, k] -= f * jac[c, k]
-                dy[r] -= f * dy[c]
-        for c in range(n_c - 1, -1, -1):
-            acc = dy[c]
-            for k in range(c + 1, n_c):
-                acc -= jac[c, k] * dy[k]
-            dy[c] = acc / jac[c, c]
-        big = 0.0
-        for j in range(n_c):
-            if abs(dy[j]) > big:
-                big = abs(dy[j])
-        f = 4.0 / big if big > 4.0 else 1.0
-        for j in range(n_c):
-            y[j] += f * dy[j]
+        _limited_newton_step(jac, res, dy, y)
     return False
 
 
@@ -193,40 +202,7 @@ def newton_sparse(logk, stoich, rows, nrow, cols, ncol, totals, y, s, res, jac, 
                         acc += stoich[i, j] * stoich[i, k] * s[i]
                 jac[j, k] = acc
                 jac[k, j] = acc
-        for j in range(n_c):
-            jac[j, j] += 1e-300
-            dy[j] = -res[j]
-        # Gaussian elimination with partial pivoting, as in newton_inplace
-        for c in range(n_c):
-            piv = c
-            for r in range(c + 1, n_c):
-                if abs(jac[r, c]) > abs(jac[piv, c]):
-                    piv = r
-            if piv != c:
-                for k in range(n_c):
-                    tmp = jac[c, k]
-                    jac[c, k] = jac[piv, k]
-                    jac[piv, k] = tmp
-                tmp = dy[c]
-                dy[c] = dy[piv]
-                dy[piv] = tmp
-            for r in range(c + 1, n_c):
-                f = jac[r, c] / jac[c, c]
-                for k in range(c, n_c):
-                    jac[r, k] -= f * jac[c, k]
-                dy[r] -= f * dy[c]
-        for c in range(n_c - 1, -1, -1):
-            acc = dy[c]
-            for k in range(c + 1, n_c):
-                acc -= jac[c, k] * dy[k]
-            dy[c] = acc / jac[c, c]
-        big = 0.0
-        for j in range(n_c):
-            if abs(dy[j]) > big:
-                big = abs(dy[j])
-        f = 4.0 / big if big > 4.0 else 1.0
-        for j in range(n_c):
-            y[j] += f * dy[j]
+        _limited_newton_step(jac, res, dy, y)
     return -1
 
 

@@ -656,7 +656,12 @@ def plot(result: Result, path) -> None:
     hist = result["size_distribution/number_per_L"]
     t = result["time_h"]
     mids = np.sqrt(edges[1:] * edges[:-1])
-    fig, ax = plt.subplots(figsize=(7.0, 4.4))
+    has_pxrd = "pxrd/two_theta_deg" in result.arrays
+    if has_pxrd:
+        fig, (ax, ax_x) = plt.subplots(1, 2, figsize=(10.0, 4.2),
+                                       gridspec_kw={"width_ratios": [1.6, 1.0]})
+    else:
+        fig, ax = plt.subplots(figsize=(7.0, 4.4))
     for k in sorted({len(t) // 4, len(t) // 2, len(t) - 1}):
         if hist[k].sum() > 0:
             ax.step(mids, hist[k] / hist[k].sum(), where="mid", label=f"{t[k]:.2g} h")
@@ -671,13 +676,14 @@ def plot(result: Result, path) -> None:
     ax.set_title(f"MIL-125 size distribution: mean {mean:.3g} nm, dispersity {disp:.2f}",
                  fontsize=9)
     ax.legend(fontsize=8, loc="upper left", title="time", title_fontsize=8)
-    if "pxrd/two_theta_deg" in result.arrays:
-        inset = fig.add_axes([0.64, 0.52, 0.3, 0.3])
-        inset.plot(result["pxrd/two_theta_deg"], result["pxrd/intensity"], lw=0.8)
-        inset.set_xlim(5, 15)
-        inset.set_yticks([])
-        inset.set_xlabel("2θ (°, Cu Kα)", fontsize=7)
-        inset.tick_params(labelsize=6)
+    if has_pxrd:
+        ax_x.plot(result["pxrd/two_theta_deg"], result["pxrd/intensity"], lw=0.8)
+        ax_x.set_xlim(5, 15)
+        ax_x.set_yticks([])
+        ax_x.set_xlabel("2θ (°, Cu Kα)")
+        scherrer = float(result.summary["scherrer_size_nm"].values)
+        ax_x.set_title(f"simulated PXRD of the ensemble; Scherrer {scherrer:.3g} nm", fontsize=9)
+    fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
 

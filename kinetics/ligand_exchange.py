@@ -220,32 +220,6 @@ class LigandExchangeConfig:
 # ============================================================================ kernels
 
 @njit(cache=True)
-def tree_set(tree, size, i, value):
-    """Set leaf ``i`` of a binary sum tree (leaves at size..2*size-1) and refresh its parents."""
-    k = size + i
-    tree[k] = value
-    k //= 2
-    while k >= 1:
-        tree[k] = tree[2 * k] + tree[2 * k + 1]
-        k //= 2
-
-
-@njit(cache=True)
-def tree_find(tree, size, u):
-    """Leaf whose cumulative interval holds ``u * total`` (u in (0, 1)); never a zero leaf."""
-    x = u * tree[1]
-    k = 1
-    while k < size:
-        left = tree[2 * k]
-        if left > 0.0 and (x < left or tree[2 * k + 1] <= 0.0):
-            k = 2 * k
-        else:
-            x -= left
-            k = 2 * k + 1
-    return k - size
-
-
-@njit(cache=True)
 def tree_set_row(tree, size, i, values):
     """Set leaf ``i`` of a multi-field sum tree (``tree`` is (2*size, n_fields), one row per
     node, so a cluster's fields share a cache line) and refresh all fields of its parents."""
@@ -277,7 +251,8 @@ def tree_set_fields(tree, size, i, values, fields, n_changed):
 
 @njit(cache=True, inline="always")
 def tree_find_field(tree, size, f, u):
-    """:func:`tree_find` on field ``f`` of a multi-field sum tree."""
+    """Leaf whose cumulative interval of field ``f`` holds ``u * total`` (u in (0, 1));
+    never a leaf whose field ``f`` is zero."""
     x = u * tree[1, f]
     k = 1
     while k < size:

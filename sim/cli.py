@@ -2,7 +2,8 @@
 
     nanokin run CONFIG [-o OUT.h5]          run one experiment (TOML, or a model's own format)
     nanokin validate [--only MODEL] [--quick] [--json FILE]
-    nanokin fit MODEL                       fit a model's free parameters to its data
+    nanokin fit MODEL [--seed N] [--write]  Bayesian calibration (MAP + emcee posterior)
+    nanokin params MODEL                    the parameter table: value, kind, prior, source
     nanokin info FILE.h5                    provenance and contents of a result file
     nanokin keys MODEL                      experiment-file keys with units, defaults, docs
     nanokin export FORMAT CONFIG [-o OUT]   write an experiment in another tool's format
@@ -51,6 +52,11 @@ def _add_run(sub):
     p.add_argument("-o", "--output", help="result file (default results/<name>.h5)")
     p.add_argument("--no-plot", action="store_true", help="do not write the PNG")
     p.add_argument("--seed", type=int, help="override the experiment's seed")
+    p.add_argument("--draws", type=int, default=10, metavar="N",
+                   help="posterior draws for the 90 %% predictive interval of each summary "
+                        "value (default 10; 0 = point estimate only)")
+    p.add_argument("--no-uncertainty", action="store_true",
+                   help="point estimate only (same as --draws 0)")
     p.set_defaults(func=cmd_run)
 
 
@@ -71,13 +77,26 @@ def cmd_run(args) -> int:
     t0 = time.perf_counter()
     result = model.run(exp)
     wall = time.perf_counter() - t0
+    n_draws = 0 if args.no_uncertainty else args.draws
+    if n_draws < 0:
+        raise ConfigError("--draws", "draws", n_draws, "a whole number >= 0")
+    if n_draws and model.parameters is not None and model.parameters.free:
+        from sim.uncertainty import summary_intervals
+        print(f"posterior predictive: {n_draws} draws ...", file=sys.stderr, flush=True)
+        result.uncertainty = summary_intervals(model, exp, result, n_draws)
     result.solver.setdefault("wall_time_s", round(wall, 4))
     write_result(out, result, exp, started=started)
     print(f"{exp.model} / {exp.name}  ({wall:.2f} s)")
+    if result.uncertainty:
+        print(f"  {'':32s} {'point':>12s}  median [90 % interval over {n_draws} posterior draws]")
     for name, q in result.summary.items():
         v = q.values
         text = f"{v:.4g}" if isinstance(v, float) else str(v)
-        print(f"  {name:32s} {text:>12s} {q.unit}")
+        extra = ""
+        if name in result.uncertainty:
+            lo, med, hi = result.uncertainty[name].values
+            extra = f"  {med:.4g} [{lo:.4g}, {hi:.4g}]"
+        print(f"  {name:32s} {text:>12s} {q.unit}{extra}")
     print(f"result: {out}")
     if not args.no_plot:
         png = out.with_suffix(".png")
@@ -99,6 +118,13 @@ def _add_validate(sub):
                         "against BioNetGen) runs only when named here")
     p.add_argument("--quick", action="store_true", help="smaller ensembles / coarser grids")
     p.add_argument("--json", dest="json_path", help="also write the rows to this JSON file")
+    p.add_argument("--draws", type=int, default=8, metavar="N",
+                   help="posterior draws for the 90 %% predictive intervals (default 8)")
+    p.add_argument("--no-uncertainty", action="store_true", help="point estimates only")
+    p.add_argument("--seed", type=int, default=0, help="seed of the posterior draws")
+    p.add_argument("--cross-validate", action="store_true",
+                   help="refit each model leaving out one experimental series at a time and "
+                        "report how well the series left out is predicted")
     p.set_defaults(func=cmd_validate)
 
 
@@ -108,6 +134,9 @@ def cmd_validate(args) -> int:
     from sim.validation import format_table, write_json
 
     names = args.only or list(VALIDATED)
+    draws = 0 if args.no_uncertainty else args.draws
+    if draws < 0:
+        raise ConfigError("--draws", "draws", draws, "a whole number >= 0")
     rows, missing = [], []
     started = now()
     for name in names:
@@ -117,16 +146,28 @@ def cmd_validate(args) -> int:
             missing.append(name)
             continue
         t0 = time.perf_counter()
-        print(f"validating {name} ...", file=sys.stderr, flush=True)
-        new = model.validate(quick=args.quick)
+        if args.cross_validate:
+            if model.parameters is None:
+                continue
+            from sim.fit import cross_validate
+            print(f"cross-validating {name} ...", file=sys.stderr, flush=True)
+            new = cross_validate(model, quick=args.quick, draws=max(draws, 1), seed=args.seed,
+                                 log=lambda m: print(m, file=sys.stderr, flush=True))
+        else:
+            print(f"validating {name} ...", file=sys.stderr, flush=True)
+            new = model.validate(quick=args.quick, draws=draws, seed=args.seed)
         print(f"  {len(new)} rows in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         rows.extend(new)
+    if args.cross_validate:
+        print("cross-validation: every row predicted by a fit that did not see its series")
     print(format_table(rows))
     for name in missing:
         print(f"model '{name}' is not available in this installation", file=sys.stderr)
     if args.json_path:
         prov = provenance(started=started, extra={"command": "validate", "models": names,
-                                                  "quick": args.quick})
+                                                  "quick": args.quick, "draws": draws,
+                                                  "seed": args.seed,
+                                                  "cross_validate": args.cross_validate})
         write_json(args.json_path, rows, prov)
         print(f"rows written to {args.json_path}")
     ok = rows and all(r.passed for r in rows) and not missing
@@ -136,13 +177,27 @@ def cmd_validate(args) -> int:
 # ----------------------------------------------------------------------------- fit
 
 def _add_fit(sub):
-    p = sub.add_parser("fit", help="fit a model's free parameters to its reference data")
-    p.add_argument("model", help="growth, photodoping, photocatalysis or ligand-exchange")
-    p.add_argument("-o", "--output", help="where to write the fit (default inputs/fitted/MODEL.json)")
+    p = sub.add_parser("fit", help="Bayesian calibration of a model's free parameters")
+    p.add_argument("model", help="growth, photodoping, photocatalysis or ligand_exchange")
+    p.add_argument("-o", "--output", help="posterior summary JSON (default fits/MODEL.json; "
+                                          "samples go to the .h5 and the corner plot to "
+                                          "_corner.png beside it)")
+    p.add_argument("--write", action="store_true",
+                   help="replace the shipped fit inputs/fitted/MODEL.json (needs a clean tree)")
+    p.add_argument("--allow-dirty", action="store_true",
+                   help="with --write: accept uncommitted changes (recorded in the file)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sampler (default 0)")
+    p.add_argument("--walkers", type=int, help="emcee walkers (default: the model's)")
+    p.add_argument("--steps", type=int, help="steps per walker (default: the model's)")
+    p.add_argument("--burn", type=int, help="burn-in steps discarded (default steps/3)")
+    p.add_argument("--quick", action="store_true", help="cheaper model evaluations")
+    p.add_argument("--use", action="append", metavar="ID",
+                   help="use only these observations (repeatable; default: all with fit = true)")
     p.set_defaults(func=cmd_fit)
 
 
 def cmd_fit(args) -> int:
+    from sim.fit import calibrate, save_fit, tree_state
     from sim.model import available_models, get_model
 
     name = args.model.replace("-", "_")
@@ -151,11 +206,57 @@ def cmd_fit(args) -> int:
     except KeyError:
         raise ConfigError("command line", "model", args.model,
                           ", ".join(available_models()), "unknown model") from None
-    report = model.fit()
-    path = report.save(args.output)
-    print(report.text())
-    print(f"fit written to {path}")
-    return 0 if report.success else 1
+    if model.parameters is None or not model.parameters.free:
+        raise ConfigError("command line", "model", name, "a model with calibrated or nuisance "
+                          "parameters", "nothing to fit")
+    for opt in ("walkers", "steps"):
+        v = getattr(args, opt)
+        if v is not None and v < 1:
+            raise ConfigError("command line", f"--{opt}", v, "a whole number >= 1")
+    if args.write:
+        out = model.parameters.fit_path
+        state = tree_state()
+        if state["tree_clean"] is not True and not args.allow_dirty:
+            raise ConfigError("command line", "--write", str(out),
+                              "a clean, committed source tree (or --allow-dirty)",
+                              "the shipped fit must be reproducible from a commit")
+    else:
+        out = Path(args.output) if args.output else Path("fits") / f"{name}.json"
+    if out.suffix != ".json":
+        raise ConfigError("command line", "--output", str(out), "a path ending in .json")
+    result = calibrate(model, seed=args.seed, walkers=args.walkers, steps=args.steps,
+                       burn=args.burn, quick=args.quick or None, use=args.use,
+                       progress=sys.stderr.isatty(),
+                       log=lambda m: print(m, file=sys.stderr, flush=True))
+    paths = save_fit(result, out)
+    print(result.text())
+    for kind, path in paths.items():
+        print(f"{kind:8s} {path}")
+    return 0
+
+
+# ----------------------------------------------------------------------------- params
+
+def _add_params(sub):
+    p = sub.add_parser("params", help="a model's parameter table: value, kind, prior, source")
+    p.add_argument("model")
+    p.set_defaults(func=cmd_params)
+
+
+def cmd_params(args) -> int:
+    from sim.model import available_models, get_model
+
+    name = args.model.replace("-", "_")
+    try:
+        model = get_model(name)
+    except KeyError:
+        raise ConfigError("command line", "model", args.model, ", ".join(available_models()),
+                          "unknown model") from None
+    if model.parameters is None:
+        print(f"model '{name}' has no parameter table")
+        return 0
+    print(model.parameters.describe())
+    return 0
 
 
 # ----------------------------------------------------------------------------- info
@@ -293,7 +394,7 @@ def cmd_keys(args) -> int:
     return 0
 
 
-COMMANDS = (_add_run, _add_validate, _add_fit, _add_info, _add_export, _add_bench, _add_sweep,
+COMMANDS = (_add_run, _add_validate, _add_fit, _add_params, _add_info, _add_export, _add_bench, _add_sweep,
             _add_suggest, _add_keys)
 
 
@@ -323,6 +424,9 @@ def main(argv=None) -> int:
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:
+        print(f"nanokin: error: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:  # a missing data or fit file the package needs
         print(f"nanokin: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`

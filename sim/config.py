@@ -323,9 +323,10 @@ class Experiment:
     config: Any
     path: str | None
     text: str
+    parameters: dict = field(default_factory=dict)   # [parameters] overrides, checked
 
 
-_COMMON = ("model", "name", "description", "seed")
+_COMMON = ("model", "name", "description", "seed", "parameters")
 
 
 def parse_experiment(text: str, *, file: str | Path | None = None,
@@ -363,10 +364,24 @@ def parse_experiment(text: str, *, file: str | Path | None = None,
     seed = data.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ConfigError(file, "seed", seed, "a whole number >= 0", "invalid seed")
+    parameters = _check_parameters(model, model_name, data.get("parameters", {}), file)
     body = {k: v for k, v in data.items() if k not in _COMMON}
     config = build(model.config_class, body, file=file)
     return Experiment(model=model_name, name=name, description=description, seed=seed,
-                      config=config, path=str(file) if file else None, text=text)
+                      config=config, path=str(file) if file else None, text=text,
+                      parameters=parameters)
+
+
+def _check_parameters(model, model_name: str, table, file) -> dict:
+    """The ``[parameters]`` table: any parameter of the model's table, by name, in bounds."""
+    params = getattr(model, "parameters", None)
+    if params is None:
+        if table:
+            raise ConfigError(file, "parameters", table,
+                              f"nothing: model '{model_name}' has no parameter table",
+                              "unknown section")
+        return {}
+    return params.check_overrides(table, file)
 
 
 def load_experiment(path: str | Path, model_lookup=None) -> Experiment:

@@ -1,110 +1,484 @@
-"""Fitting a few model parameters to measured data, and the fitted-parameter files.
+"""Bayesian calibration, posterior predictive intervals and cross-validation.
 
-A fit is part of the product: ``nanokin fit MODEL`` runs the model's least-squares
-problem and writes ``inputs/fitted/MODEL.json`` holding the fitted values, their
-bounds and starting values, the data rows used (with their source), the residuals,
-and provenance.  The model's defaults read that file, so every later run uses the
-recorded fit.
+``nanokin fit MODEL`` (:func:`calibrate`):
+
+1. the free parameters of the model's table (``calibrated`` and ``nuisance``) are
+   sampled in their coordinate ``z`` (log10 for log-scale priors);
+2. the log posterior is the table's log prior plus the log likelihood of the
+   observations that enter the fit (:mod:`sim.reference`);
+3. the maximum a posteriori point is found with bounded Powell from the prior centre
+   (derivative-free, so it copes with the kinks of ordinal likelihoods);
+4. posterior samples come from ``emcee``'s affine-invariant ensemble sampler, started
+   in a small ball around the MAP.  emcee is small, NumPy-only, needs no gradients
+   (the models are compiled kernels without derivatives) and, with ``vectorize=True``,
+   hands half the walkers at once to the model's batch path;
+5. diagnostics: integrated autocorrelation time per parameter and the effective sample
+   size ``walkers * kept steps / tau``, acceptance fraction;
+6. output: ``OUT.json`` (posterior summary, observations used, MAP rows, diagnostics,
+   provenance: commit, seed, clean tree, versions, no clock time, so the same commit and
+   seed give the same file), ``OUT.h5`` (the samples), ``OUT_corner.png``.
+
+The shipped fit is ``inputs/fitted/<model>.json``; it is replaced only with ``--write``.
+
+Cross-validation (:func:`cross_validate`) leaves out one experimental series (an
+observation ``group``) at a time, refits the rest (MAP and a Laplace approximation of
+the posterior around it, a Gaussian in ``z`` from a finite-difference Hessian) and
+predicts the series left out.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import math
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
-from scipy.optimize import least_squares
 
-from sim.paths import fitted_file
-from sim.store import atomic_path, provenance
+from sim.params import ParameterTable
+from sim.reference import Observation, data_rows, log_likelihood
 
+__all__ = ["Problem", "calibrate", "validate_model", "cross_validate", "tree_state",
+           "FitResult", "DEFAULT_SETTINGS"]
+
+DEFAULT_SETTINGS = {"walkers": 16, "steps": 400, "burn": None, "quick": False, "map_maxfev": 400}
+
+
+# ----------------------------------------------------------------------------- problem
 
 @dataclass
-class FitReport:
-    model: str
-    names: list[str]
-    values: list[float]
-    initial: list[float]
-    bounds: list[tuple[float, float]]
-    units: list[str]
-    rows: list[dict]              # one per data point: label, measured, simulated, residual
-    cost: float
-    success: bool
-    message: str
-    data_source: str = ""
-    extra: dict = field(default_factory=dict)
+class Problem:
+    """The posterior of one model's free parameters given a set of observations."""
 
-    def params(self) -> dict[str, float]:
-        return dict(zip(self.names, self.values))
+    model: object
+    observations: list[Observation]
+    quick: bool = False
+    evaluations: int = 0
+    table: ParameterTable = field(init=False)
+    names: list[str] = field(init=False)
+
+    def __post_init__(self):
+        self.table = self.model.parameters
+        self.names = self.table.free
+        self._params = [self.table[n] for n in self.names]
+        self.ids = [o.id for o in self.observations]
+        self.lo = np.array([p.z_bounds[0] for p in self._params])
+        self.hi = np.array([p.z_bounds[1] for p in self._params])
+
+    @property
+    def ndim(self) -> int:
+        return len(self.names)
+
+    def z_center(self) -> np.ndarray:
+        return np.array([p.z_center for p in self._params])
+
+    def z_width(self) -> np.ndarray:
+        return np.array([p.z_width for p in self._params])
+
+    def values(self, z) -> dict[str, float]:
+        """A complete parameter set with the free ones at ``z`` (others at table values)."""
+        vals = self.table.defaults()
+        for p, zi in zip(self._params, z):
+            vals[p.name] = p.from_z(float(zi))
+        return vals
+
+    def log_prior(self, z) -> float:
+        return float(sum(p.log_prior(float(zi)) for p, zi in zip(self._params, z)))
+
+    def simulate(self, Z) -> list[dict]:
+        Z = np.atleast_2d(Z)
+        self.evaluations += Z.shape[0]
+        return self.model.observables_batch([self.values(z) for z in Z], self.ids, quick=self.quick)
+
+    def log_posterior_batch(self, Z) -> np.ndarray:
+        Z = np.atleast_2d(np.asarray(Z, float))
+        out = np.full(Z.shape[0], -np.inf)
+        lp = np.array([self.log_prior(z) for z in Z])
+        ok = np.isfinite(lp)
+        if ok.any():
+            sims = self.simulate(Z[ok])
+            out[ok] = lp[ok] + np.array([log_likelihood(self.observations, s) for s in sims])
+        return out
+
+    def log_posterior(self, z) -> float:
+        return float(self.log_posterior_batch(np.asarray(z)[None, :])[0])
+
+
+# ----------------------------------------------------------------------------- MAP, Laplace
+
+def find_map(problem: Problem, maxfev: int = 400, z0=None) -> tuple[np.ndarray, float]:
+    """Maximum a posteriori point by bounded Powell from ``z0`` (default: prior centre)."""
+    from scipy.optimize import minimize
+
+    z0 = problem.z_center() if z0 is None else np.asarray(z0, float)
+    if problem.ndim == 0:
+        return z0, problem.log_posterior(z0)
+    big = 1e12
+
+    def neg(z):
+        v = problem.log_posterior(z)
+        return -v if np.isfinite(v) else big
+
+    sol = minimize(neg, z0, method="Powell", bounds=list(zip(problem.lo, problem.hi)),
+                   options={"maxfev": maxfev, "xtol": 1e-3, "ftol": 1e-6})
+    z = np.clip(sol.x, problem.lo, problem.hi)
+    best = -neg(z)
+    start = -neg(z0)
+    if start > best:  # Powell never returns worse than its start; guard anyway
+        z, best = z0, start
+    return z, best
+
+
+def laplace_draws(problem: Problem, z_map: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """``n`` draws of a Gaussian in z around the MAP with the inverse Hessian as covariance.
+
+    The Hessian is taken by central differences with steps of 5 % of each prior width;
+    directions the data do not constrain (non-positive curvature) fall back to the prior
+    variance.  Draws are clipped to the bounds.
+    """
+    k = problem.ndim
+    if k == 0 or n <= 0:
+        return np.empty((max(n, 0), k))
+    h = 0.05 * problem.z_width()
+    f0 = problem.log_posterior(z_map)
+    pts, index = [], {}
+
+    def at(delta):
+        key = tuple(np.round(delta / h, 6))
+        if key not in index:
+            index[key] = len(pts)
+            pts.append(np.clip(z_map + delta, problem.lo, problem.hi))
+        return index[key]
+
+    plan = {}
+    for i in range(k):
+        e_i = np.eye(k)[i] * h[i]
+        plan[(i, i)] = (at(e_i), at(-e_i))
+        for j in range(i + 1, k):
+            e_j = np.eye(k)[j] * h[j]
+            plan[(i, j)] = (at(e_i + e_j), at(e_i - e_j), at(-e_i + e_j), at(-e_i - e_j))
+    vals = problem.log_posterior_batch(np.array(pts))
+    vals = np.where(np.isfinite(vals), vals, f0 - 1e6)
+    H = np.zeros((k, k))
+    for (i, j), idx in plan.items():
+        if i == j:
+            H[i, i] = -(vals[idx[0]] - 2 * f0 + vals[idx[1]]) / h[i] ** 2
+        else:
+            H[i, j] = H[j, i] = -(vals[idx[0]] - vals[idx[1]] - vals[idx[2]] + vals[idx[3]]) / (4 * h[i] * h[j])
+    w, V = np.linalg.eigh(H)
+    prior_prec = 1.0 / problem.z_width() ** 2
+    floor = float(prior_prec.min())
+    w = np.where(w > floor, w, floor)
+    cov = (V / w) @ V.T
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x1A9]))
+    Z = rng.multivariate_normal(z_map, cov, size=n, method="eigh")
+    return np.clip(Z, problem.lo, problem.hi)
+
+
+# ----------------------------------------------------------------------------- provenance
+
+def tree_state() -> dict:
+    """Commit of the source tree and whether it is clean (fit outputs excluded)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                             text=True, timeout=5)
+        if rev.returncode != 0:
+            return {"commit": "unknown (not a git checkout)", "tree_clean": None}
+        st = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                             ".", ":(exclude)inputs/fitted"], cwd=root, capture_output=True,
+                            text=True, timeout=5)
+        return {"commit": rev.stdout.strip(), "tree_clean": not st.stdout.strip()}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": "unknown (git not available)", "tree_clean": None}
+
+
+def _versions() -> dict:
+    import emcee
+    import numba
+    import scipy
+
+    import sim
+    return {"nanokin": sim.__version__, "python": ".".join(map(str, sys.version_info[:3])),
+            "numpy": np.__version__, "scipy": scipy.__version__, "numba": numba.__version__,
+            "emcee": emcee.__version__}
+
+
+# ----------------------------------------------------------------------------- calibrate
+
+@dataclass
+class FitResult:
+    model: str
+    record: dict
+    samples: np.ndarray
+    names: list[str]
+    units: list[str]
 
     def text(self) -> str:
-        lines = [f"fit of model '{self.model}': {'converged' if self.success else 'NOT converged'}"
-                 f" ({self.message}); cost = {self.cost:.4g}"]
-        lines.append("parameters:")
-        for n, v, v0, b, u in zip(self.names, self.values, self.initial, self.bounds, self.units):
-            lines.append(f"  {n:28s} {v:12.5g} {u:10s} (start {v0:.4g}, bounds {b[0]:.3g}..{b[1]:.3g})")
-        lines.append("data used (fitted rows) and residuals:")
-        for r in self.rows:
-            lines.append(f"  {r['label']:40s} measured {r['measured']:10.4g}  simulated "
-                         f"{r['simulated']:10.4g}  residual {r['residual']:+.4g}")
-        if self.data_source:
-            lines.append(f"data source: {self.data_source}")
+        r = self.record
+        d = r["sampler"]
+        lines = [f"Bayesian calibration of model '{self.model}': {len(self.names)} free parameters, "
+                 f"{len(r['observations_used'])} observations used, "
+                 f"{len(r['observations_held_out'])} held out"]
+        lines.append(f"  sampler emcee {d['walkers']} walkers x {d['steps']} steps (burn-in {d['burn']}), "
+                     f"acceptance {d['acceptance']:.2f}, {d['evaluations']} model evaluations")
+        lines.append("parameter                         MAP         median      [5 %, 95 %]          tau    ESS")
+        for n, u in zip(self.names, self.units):
+            p = r["parameters"][n]
+            lines.append(f"  {n:30s} {p['map']:11.4g} {p['median']:11.4g}  [{p['q05']:.4g}, {p['q95']:.4g}] "
+                         f"{u:10s} {p['tau']:6.1f} {p['ess']:6.0f}")
+        lines.append(f"  smallest effective sample size {d['ess_min']:.0f}"
+                     + ("" if d['ess_min'] >= 1000 else " (below 1000: run more --steps for a "
+                        "converged posterior)"))
+        if d["tau_reliable"] is False:
+            lines.append("  warning: the chain is shorter than 50 autocorrelation times; "
+                         "tau and ESS are rough estimates")
+        lines.append("MAP rows (observation, measured, simulated, pass):")
+        for row in r["map_rows"]:
+            lines.append(f"  {row['id']:34s} {str(row['measured']):>28s} {str(row['simulated']):>14s} "
+                         f"{'PASS' if row['pass'] else 'FAIL'}")
+        st = r["provenance"]
+        lines.append(f"commit {st['commit']}, tree clean: {st['tree_clean']}, seed {st['seed']}")
         return "\n".join(lines)
 
-    def save(self, path: str | Path | None = None) -> Path:
-        path = Path(path) if path else fitted_file(self.model)
-        rec = {
-            "model": self.model,
-            "parameters": {n: {"value": v, "unit": u, "initial": v0, "bounds": list(b)}
-                           for n, v, u, v0, b in zip(self.names, self.values, self.units,
-                                                     self.initial, self.bounds)},
-            "data_source": self.data_source,
-            "rows": self.rows,
-            "cost": self.cost,
-            "success": self.success,
-            "message": self.message,
-            "extra": self.extra,
-            "provenance": provenance(),
-        }
-        with atomic_path(path) as tmp:
-            tmp.write_text(json.dumps(rec, indent=2, default=float))
-        return path
 
-
-def load_fitted(model: str, path: str | Path | None = None) -> dict[str, float]:
-    """Fitted parameter values for ``model`` ({} if no fit has been recorded)."""
-    path = Path(path) if path else fitted_file(model)
-    if not path.exists():
-        return {}
-    rec = json.loads(path.read_text())
-    return {k: float(v["value"]) for k, v in rec.get("parameters", {}).items()}
-
-
-def least_squares_fit(model: str, residuals: Callable[[np.ndarray], np.ndarray],
-                      names: Sequence[str], x0: Sequence[float],
-                      bounds: Sequence[tuple[float, float]], units: Sequence[str],
-                      evaluate: Callable[[np.ndarray], list[dict]], *, log_params: bool = True,
-                      data_source: str = "", **kwargs) -> FitReport:
-    """Bounded least squares (``scipy.optimize.least_squares``, trust-region reflective).
-
-    ``residuals(x)`` returns the residual vector for parameters ``x`` (physical
-    units); ``evaluate(x)`` returns the per-row records for the report.  With
-    ``log_params`` the search runs in log10 of the (positive) parameters.
-    """
-    x0 = np.asarray(x0, float)
-    lo = np.array([b[0] for b in bounds], float)
-    hi = np.array([b[1] for b in bounds], float)
-    if log_params:
-        to_x = lambda z: 10.0 ** z  # noqa: E731
-        z0, zlo, zhi = np.log10(x0), np.log10(lo), np.log10(hi)
+def _observations_for_fit(model, use: Sequence[str] | None = None,
+                          exclude_groups: Sequence[str] = ()) -> tuple[list, list]:
+    obs = model.observations()
+    if use is not None:
+        known = {o.id for o in obs}
+        bad = [u for u in use if u not in known]
+        if bad:
+            from sim.config import ConfigError
+            raise ConfigError("command line", "--use", bad[0], ", ".join(sorted(known)),
+                              "unknown observation")
+        chosen = [o for o in obs if o.id in set(use)]
     else:
-        to_x = lambda z: z  # noqa: E731
-        z0, zlo, zhi = x0, lo, hi
-    sol = least_squares(lambda z: residuals(to_x(z)), z0, bounds=(zlo, zhi), **kwargs)
-    x = to_x(sol.x)
-    return FitReport(model=model, names=list(names), values=[float(v) for v in x],
-                     initial=[float(v) for v in x0], bounds=[tuple(map(float, b)) for b in bounds],
-                     units=list(units), rows=evaluate(x), cost=float(sol.cost),
-                     success=bool(sol.success), message=str(sol.message),
-                     data_source=data_source)
+        chosen = [o for o in obs if o.fit]
+    chosen = [o for o in chosen if o.group not in set(exclude_groups)]
+    held = [o for o in obs if o not in chosen]
+    return chosen, held
+
+
+def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | None = None,
+              burn: int | None = None, quick: bool | None = None, use: Sequence[str] | None = None,
+              progress: bool = False, log: Callable[[str], None] | None = None) -> FitResult:
+    """MAP + emcee posterior of the model's free parameters (see the module docstring)."""
+    import emcee
+
+    settings = dict(DEFAULT_SETTINGS)
+    settings.update(getattr(model, "fit_settings", {}) or {})
+    for k, v in (("walkers", walkers), ("steps", steps), ("burn", burn), ("quick", quick)):
+        if v is not None:
+            settings[k] = v
+    table = model.parameters
+    if table is None or not table.free:
+        raise ValueError(f"model '{model.name}' has no calibrated or nuisance parameters to fit")
+    used, held = _observations_for_fit(model, use)
+    problem = Problem(model, used, quick=bool(settings["quick"]))
+    say = log or (lambda s: None)
+    k = problem.ndim
+    n_walkers = max(int(settings["walkers"]), 2 * k + 2)
+    n_walkers += n_walkers % 2
+    n_steps = int(settings["steps"])
+    n_burn = int(settings["burn"]) if settings["burn"] is not None else n_steps // 3
+    if not 0 <= n_burn < n_steps:
+        raise ValueError(f"burn-in ({n_burn}) must be >= 0 and smaller than steps ({n_steps})")
+
+    say(f"{model.name}: MAP over {k} parameters from {len(used)} observations ...")
+    z_map, lp_map = find_map(problem, maxfev=int(settings["map_maxfev"]))
+    say(f"  MAP log posterior {lp_map:.4g} after {problem.evaluations} evaluations")
+
+    ss = np.random.SeedSequence(seed)
+    init_seed, mcmc_seed = ss.spawn(2)
+    rng = np.random.default_rng(init_seed)
+    ball = 0.02 * problem.z_width()
+    p0 = z_map + ball * rng.standard_normal((n_walkers, k))
+    p0 = np.clip(p0, problem.lo + 1e-9 * (problem.hi - problem.lo),
+                 problem.hi - 1e-9 * (problem.hi - problem.lo))
+    sampler = emcee.EnsembleSampler(n_walkers, k, problem.log_posterior_batch, vectorize=True)
+    sampler.random_state = np.random.RandomState(
+        int(mcmc_seed.generate_state(1, np.uint32)[0])).get_state()
+    say(f"  sampling: {n_walkers} walkers x {n_steps} steps ...")
+    sampler.run_mcmc(p0, n_steps, progress=progress)
+    chain = sampler.get_chain(discard=n_burn)            # (steps, walkers, k)
+    logp = sampler.get_log_prob(discard=n_burn)
+    flat_z = chain.reshape(-1, k)
+    flat_lp = logp.reshape(-1)
+    tau = emcee.autocorr.integrated_time(chain, tol=0) if chain.shape[0] > 1 else np.full(k, np.nan)
+    tau = np.maximum(np.asarray(tau, float), 1.0)
+    kept = chain.shape[0]
+    ess = n_walkers * kept / tau
+    samples = np.column_stack([[p.from_z(z) for z in flat_z[:, i]]
+                               for i, p in enumerate(problem._params)]) if k else flat_z
+
+    # rows at the MAP: what the fit does to each observation it used
+    map_vals = problem.values(z_map)
+    obs_all = used + held
+    point = model.observables_batch([map_vals], [o.id for o in obs_all], quick=problem.quick)[0]
+    rows = data_rows(model.name, obs_all, point, {o.id for o in used})
+    map_rows = [{"id": o.id, "group": o.group, "role": r.role, "measured": r.measured,
+                 "simulated": r.simulated, "pass": r.passed} for o, r in zip(obs_all, rows)]
+
+    params = {}
+    for i, p in enumerate(problem._params):
+        q05, q50, q95 = np.quantile(samples[:, i], [0.05, 0.5, 0.95])
+        params[p.name] = {"kind": p.kind, "unit": p.unit, "map": float(p.from_z(z_map[i])),
+                          "median": float(q50), "q05": float(q05), "q95": float(q95),
+                          "sd_z": float(np.std(flat_z[:, i])),
+                          "prior": p.prior.text(p.unit), "bounds": list(p.bounds),
+                          "tau": float(tau[i]), "ess": float(ess[i])}
+    samples_bytes = np.ascontiguousarray(samples, dtype="<f8").tobytes()
+    record = {
+        "model": model.name,
+        "format": "nanokin-posterior-1",
+        "method": "MAP (bounded Powell) + emcee affine-invariant ensemble sampler",
+        "parameters": params,
+        "fixed_parameters": {p.name: p.value for p in table if not p.free},
+        "observations_used": [o.id for o in used],
+        "observations_held_out": [o.id for o in held],
+        "log_posterior_map": float(lp_map),
+        "map_rows": map_rows,
+        "sampler": {"walkers": n_walkers, "steps": n_steps, "burn": n_burn, "thin": 1,
+                    "quick_model": problem.quick, "evaluations": problem.evaluations,
+                    "acceptance": float(np.mean(sampler.acceptance_fraction)),
+                    "tau_reliable": bool(kept >= 50 * float(np.max(tau))) if k else True,
+                    "ess_min": float(np.min(ess)) if k else 0.0,
+                    "n_samples": int(samples.shape[0])},
+        "samples_file": "",
+        "samples_sha256": hashlib.sha256(samples_bytes).hexdigest(),
+        "log_prob_max_sample": float(np.max(flat_lp)) if flat_lp.size else None,
+        "provenance": {**tree_state(), "seed": int(seed), "versions": _versions()},
+    }
+    return FitResult(model.name, record, samples, list(problem.names), [p.unit for p in problem._params])
+
+
+def save_fit(result: FitResult, json_path: str | Path) -> dict[str, Path]:
+    """Write ``X.json``, ``X.h5`` (samples) and ``X_corner.png`` atomically."""
+    import h5py
+
+    from sim.store import atomic_path
+
+    json_path = Path(json_path)
+    h5_path = json_path.with_suffix(".h5")
+    png_path = json_path.with_name(json_path.stem + "_corner.png")
+    rec = dict(result.record)
+    rec["samples_file"] = h5_path.name
+    with atomic_path(h5_path) as tmp:
+        with h5py.File(tmp, "w", track_order=True) as f:
+            f.create_dataset("samples", data=result.samples, track_times=False)
+            f.create_dataset("names", data=np.array(result.names, dtype=object),
+                             dtype=h5py.string_dtype(), track_times=False)
+            f.create_dataset("units", data=np.array(result.units, dtype=object),
+                             dtype=h5py.string_dtype(), track_times=False)
+            f.attrs["model"] = result.model
+            f.attrs["samples_sha256"] = rec["samples_sha256"]
+            f.attrs["provenance"] = json.dumps(rec["provenance"], sort_keys=True)
+    with atomic_path(json_path) as tmp:
+        tmp.write_text(json.dumps(rec, indent=2, sort_keys=False) + "\n")
+    out = {"json": json_path, "samples": h5_path}
+    if len(result.names) and result.samples.shape[0] > len(result.names) + 1:
+        try:
+            corner_plot(result, png_path)
+            out["corner"] = png_path
+        except Exception as exc:  # a plot failure must not lose the fit
+            print(f"warning: corner plot not written ({exc})", file=sys.stderr)
+    return out
+
+
+def corner_plot(result: FitResult, path: Path) -> None:
+    """Pairwise posterior of the free parameters (log-scale ones in log10)."""
+    import corner
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.store import atomic_path
+
+    table_log = [result.record["parameters"][n]["prior"].startswith(("lognormal", "loguniform"))
+                 for n in result.names]
+    data = np.column_stack([np.log10(result.samples[:, i]) if lg else result.samples[:, i]
+                            for i, lg in enumerate(table_log)])
+    labels = [(f"log10 {n}" if lg else n) + (f"\n/ {u}" if u and u != "1" else "")
+              for n, u, lg in zip(result.names, result.units, table_log)]
+    truths = [math.log10(result.record["parameters"][n]["map"]) if lg else result.record["parameters"][n]["map"]
+              for n, lg in zip(result.names, table_log)]
+    fig = corner.corner(data, labels=labels, truths=truths, truth_color="tab:red",
+                        quantiles=[0.05, 0.5, 0.95], show_titles=True, title_fmt=".3g",
+                        label_kwargs={"fontsize": 9}, title_kwargs={"fontsize": 8})
+    for ax in fig.get_axes():
+        for axis in (ax.xaxis, ax.yaxis):
+            fmt = axis.get_major_formatter()
+            if hasattr(fmt, "set_useOffset"):
+                fmt.set_useOffset(False)
+    fig.suptitle(f"{result.model}: posterior of the free parameters (red: MAP)", fontsize=10)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+
+
+# ----------------------------------------------------------------------------- validate
+
+def validate_model(model, *, quick: bool = False, draws: int = 0, seed: int = 0,
+                   progress=None) -> list:
+    """Data rows at the fitted point (+ intervals over ``draws`` posterior draws) and checks."""
+    obs = model.observations()
+    table = model.parameters
+    rec = table.fit_record()
+    used = set(rec.get("observations_used", [])) if rec else set()
+    ids = [o.id for o in obs]
+    point = model.observables_batch([table.values()], ids, quick=quick)[0]
+    sims = []
+    if draws and table.free:
+        sims = model.observables_batch(table.draws(draws, seed), ids, quick=quick)
+    rows = data_rows(model.name, obs, point, used, sims)
+    return rows + list(model.checks(quick=quick, progress=progress))
+
+
+# ----------------------------------------------------------------------------- cross-validation
+
+def cross_validate(model, *, quick: bool = False, draws: int = 20, seed: int = 0,
+                   maxfev: int | None = None, log: Callable[[str], None] | None = None) -> list:
+    """Leave-one-group-out: refit without a series (MAP + Laplace) and predict it.
+
+    Returns data rows, all with role ``held-out``: every observation is predicted by a
+    fit that did not see its series.  A series with no observation in the fit is
+    predicted by the fit on all observations (it was held out already).
+    """
+    settings = dict(DEFAULT_SETTINGS)
+    settings.update(getattr(model, "fit_settings", {}) or {})
+    maxfev = int(maxfev or settings["map_maxfev"])
+    say = log or (lambda s: None)
+    obs = model.observations()
+    fit_obs = [o for o in obs if o.fit]
+    groups = list(dict.fromkeys(o.group for o in obs))
+    fitted_groups = {o.group for o in fit_obs}
+    rows_by_id = {}
+    full = None
+    for gi, g in enumerate(groups):
+        train = [o for o in fit_obs if o.group != g]
+        target = [o for o in obs if o.group == g]
+        if g not in fitted_groups:
+            if full is None:
+                full = _fit_and_draw(model, fit_obs, quick, maxfev, draws, seed)
+            problem, z_map, Z = full
+        else:
+            say(f"  {model.name}: leaving out '{g}' ({len(target)} observations), "
+                f"refitting on {len(train)} ...")
+            problem, z_map, Z = _fit_and_draw(model, train, quick, maxfev, draws, seed + gi + 1)
+        ids = [o.id for o in target]
+        sims = model.observables_batch([problem.values(z) for z in np.vstack([z_map[None, :], Z])],
+                                       ids, quick=quick)
+        for r in data_rows(model.name, target, sims[0], set(), sims[1:]):
+            rows_by_id[r.id] = r
+    return [rows_by_id[o.id] for o in obs]
+
+
+def _fit_and_draw(model, train, quick, maxfev, draws, seed):
+    problem = Problem(model, train, quick=quick)
+    z_map, _ = find_map(problem, maxfev=maxfev)
+    Z = laplace_draws(problem, z_map, draws, seed)
+    return problem, z_map, Z

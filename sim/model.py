@@ -8,7 +8,17 @@ and one way out (a :class:`sim.store.Result`):
 ``run(experiment, progress=None) -> Result``
 ``plot(result, path)``               the main picture of a run (PNG)
 ``validate(quick=False, progress=None) -> list[Row]``   reference rows (optional)
-``fit(progress=None) -> FitReport``  fit free parameters to data (optional)
+``parameters``      its :class:`sim.params.ParameterTable` (every knob, declared)
+``observables(values, ids, quick=False) -> {id: x}``  the simulated quantity of each
+                    observation ``id`` (see :mod:`sim.reference`) for one complete
+                    parameter set ``values``; ``x`` is a float or ``(float, text)``.
+                    Stochastic models use fixed seeds here (common random numbers), so
+                    the likelihood is a deterministic function of the parameters.
+``observables_batch(values_list, ids, quick=False)``  the same for many parameter sets
+                    (default: one after another; models override it with a compiled
+                    batch kernel)
+``checks(quick=False) -> list[Row]``  numerical self-checks (kind ``check``)
+``fit_settings``    default sampler settings of ``nanokin fit`` for this model
 ``file_suffixes`` / ``load_file(path)``  other input formats ``nanokin run`` accepts
 ``exporters``       ``{format: function(experiment, out_path)}`` for ``nanokin export``
 
@@ -48,6 +58,8 @@ class Model:
     config_class: type = object
     file_suffixes: tuple[str, ...] = ()
     exporters: dict = {}
+    parameters = None          # a sim.params.ParameterTable; None: the model has no knobs
+    fit_settings: dict = {}    # e.g. {"walkers": 16, "steps": 300}
 
     def run(self, experiment, progress=None):  # pragma: no cover - interface
         raise NotImplementedError
@@ -55,11 +67,42 @@ class Model:
     def plot(self, result, path) -> None:
         return None
 
-    def validate(self, quick: bool = False, progress=None) -> list:
+    # --- parameters
+    def parameter_values(self, experiment) -> dict[str, float]:
+        """The complete parameter set of a run: table <- fit <- the file's [parameters]."""
+        if self.parameters is None:
+            return {}
+        return self.parameters.values(getattr(experiment, "parameters", None) or {})
+
+    def stamp(self, result, values: dict[str, float]):
+        """Record in ``result`` the parameter set it used and the fit behind it."""
+        result.parameters = dict(values)
+        if self.parameters is not None:
+            result.fit = self.parameters.fit_provenance()
+            result.parameter_info = {p.name: p for p in self.parameters}
+        return result
+
+    # --- reference data and calibration (see sim.reference and sim.fit)
+    def observations(self) -> list:
+        """The model's observations (``inputs/data/<model>_observations.toml``)."""
+        from sim.reference import load_observations
+        return load_observations(self.name)
+
+    def observables(self, values: dict[str, float], ids, quick: bool = False) -> dict:
+        raise NotImplementedError(f"model '{self.name}' has no reference observables")
+
+    def observables_batch(self, values_list, ids, quick: bool = False) -> list[dict]:
+        return [self.observables(v, ids, quick=quick) for v in values_list]
+
+    def checks(self, quick: bool = False, progress=None) -> list:
         return []
 
-    def fit(self, progress=None):
-        raise NotImplementedError(f"model '{self.name}' has no free parameters to fit")
+    def validate(self, quick: bool = False, progress=None, draws: int = 0, seed: int = 0) -> list:
+        """Data rows (with ``draws`` posterior draws for the intervals) and checks."""
+        if self.parameters is None:
+            return self.checks(quick=quick, progress=progress)
+        from sim.fit import validate_model
+        return validate_model(self, quick=quick, draws=draws, seed=seed, progress=progress)
 
     def load_file(self, path):  # pragma: no cover - interface
         raise NotImplementedError

@@ -6,6 +6,10 @@ Layout of a result file::
                                    git_revision, host, started, finished, solver (JSON)
     /data/<name>            datasets; attrs: unit, doc  (names may contain '/' groups)
     /summary/<name>         scalar datasets; attrs: unit, doc
+    /uncertainty/<name>     [5 %, 50 %, 95 %] quantiles of a summary value over posterior
+                            draws; attrs: unit, n_draws
+    /parameters/<name>      every parameter value the run used; attrs: unit, kind, source
+                            (the fit behind them: file attrs fit_file, fit_sha256, fit_commit)
 
 Files are written to a temporary name beside the target and renamed on success,
 so a crash never leaves a half-written result under the real name.
@@ -48,6 +52,10 @@ class Result:
     summary: dict[str, Quantity] = field(default_factory=dict)
     solver: dict[str, Any] = field(default_factory=dict)
     attrs: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, float] = field(default_factory=dict)     # complete set used
+    fit: dict[str, Any] = field(default_factory=dict)              # fit file, hash, commit
+    parameter_info: dict[str, Any] = field(default_factory=dict)   # name -> sim.params.Parameter
+    uncertainty: dict[str, Quantity] = field(default_factory=dict)  # name -> [q05, q50, q95]
 
     def add(self, name: str, values, unit: str = "", doc: str = "") -> None:
         self.arrays[name] = Quantity(np.asarray(values), unit, doc)
@@ -167,6 +175,21 @@ def write_result(path: str | Path, result: Result, experiment=None, *, started=N
             summ = f.create_group("summary")
             for name, q in result.summary.items():
                 _write_quantity(summ, name, q)
+            if result.uncertainty:
+                unc = f.create_group("uncertainty")
+                unc.attrs["quantiles"] = [0.05, 0.5, 0.95]
+                for name, q in result.uncertainty.items():
+                    _write_quantity(unc, name, q)
+            if result.parameters:
+                par = f.create_group("parameters")
+                for name, value in result.parameters.items():
+                    info = result.parameter_info.get(name)
+                    ds = par.create_dataset(name, data=float(value))
+                    ds.attrs["unit"] = getattr(info, "unit", "")
+                    ds.attrs["kind"] = getattr(info, "kind", "")
+                    ds.attrs["source"] = getattr(info, "source", "")
+            for k, v in result.fit.items():
+                f.attrs[k] = v if v is not None else ""
     return path
 
 
@@ -193,10 +216,13 @@ def read_result(path: str | Path) -> tuple[Result, dict]:
         prov = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
         arrays = _read_group(f["data"]) if "data" in f else {}
         summary = _read_group(f["summary"]) if "summary" in f else {}
+        uncertainty = _read_group(f["uncertainty"]) if "uncertainty" in f else {}
+        parameters = ({k: float(v[()]) for k, v in f["parameters"].items()}
+                      if "parameters" in f else {})
     solver = json.loads(prov.get("solver", "{}") or "{}")
     attrs = {k[len("result_"):]: v for k, v in prov.items() if k.startswith("result_")}
     res = Result(model=str(prov.get("model", "")), arrays=arrays, summary=summary,
-                 solver=solver, attrs=attrs)
+                 solver=solver, attrs=attrs, parameters=parameters, uncertainty=uncertainty)
     return res, prov
 
 
@@ -228,6 +254,15 @@ def describe(path: str | Path) -> str:
         lines.append("summary:")
         for name, q in res.summary.items():
             lines.append(f"  {name:32s} {_fmt_value(q.values):>14s} {q.unit:10s} {q.doc}")
+    if res.uncertainty:
+        lines.append("posterior predictive (median [5 %, 95 %]):")
+        for name, q in res.uncertainty.items():
+            lo, med, hi = np.asarray(q.values, float)
+            lines.append(f"  {name:32s} {med:.4g} [{lo:.4g}, {hi:.4g}] {q.unit}")
+    if res.parameters:
+        lines.append(f"parameters used ({len(res.parameters)}):")
+        for name, v in res.parameters.items():
+            lines.append(f"  {name:32s} {v:>14.6g}")
     if res.arrays:
         lines.append("datasets:")
         for name, q in res.arrays.items():

@@ -1,8 +1,20 @@
-"""Validation rows: one measured quantity compared with its simulated value.
+"""Validation rows: one measured fact or one numerical self-check, compared with a simulation.
 
-``nanokin validate`` collects :class:`Row` objects from every model, prints them as
-a table and (``--json``) writes them as a list of objects with the keys
-experiment, quantity, measured, simulated, deviation, tolerance, pass, model, role.
+Two kinds of row:
+
+``data``   a measurement (an :class:`sim.reference.Observation`) compared with the
+           simulated value; its ``role`` is computed from the fit record:
+           ``calibration`` if the observation entered the fit, ``held-out`` otherwise.
+           With posterior draws it also carries the median, the 90 % predictive
+           interval and ``in_interval`` (whether the measurement lies inside it).
+``check``  numerics, analytic limits, self-consistency and input echoes (solver
+           agreement, "no light gives no charge" ...).  Never counted as a prediction;
+           its role is ``None``.
+
+Data rows are built by :mod:`sim.reference`; the constructors here
+(:func:`relative_row`, :func:`absolute_row`, :func:`range_row`, :func:`check_row`)
+make check rows.  ``nanokin validate`` prints the rows as a table and (``--json``)
+writes them as a list of objects.
 """
 from __future__ import annotations
 
@@ -11,14 +23,15 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-ROLES = ("fitted", "predicted")
+KINDS = ("data", "check")
+ROLES = ("calibration", "held-out")
 
 
 @dataclass
 class Row:
     """One comparison.  ``measured``/``simulated`` are numbers or short texts;
     ``deviation`` and ``tolerance`` are texts with units (e.g. "+12 %", "<= 30 %");
-    ``passed`` is decided by the model from its stated tolerance."""
+    ``passed`` is decided from the stated tolerance."""
 
     model: str
     experiment: str
@@ -28,85 +41,88 @@ class Row:
     deviation: str
     tolerance: str
     passed: bool
-    role: str = "predicted"
+    kind: str = "check"
+    role: str | None = None
+    id: str = ""
+    group: str = ""
+    unit: str = ""
+    source: str = ""
+    median: float | None = None
+    interval: tuple[float, float] | None = None
+    in_interval: bool | None = None
+    n_draws: int = 0
 
     def __post_init__(self):
-        if self.role not in ROLES:
-            raise ValueError(f"role must be one of {ROLES}, got {self.role!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+        if self.kind == "data" and self.role not in ROLES:
+            raise ValueError(f"a data row's role must be one of {ROLES}, got {self.role!r}")
+        if self.kind == "check" and self.role is not None:
+            raise ValueError("a check row has no role (it is never a prediction)")
         self.passed = bool(self.passed)
 
     def as_json(self) -> dict:
-        def clean(v):
-            if isinstance(v, float) and not math.isfinite(v):
-                return str(v)
-            if hasattr(v, "item"):
-                return clean(v.item())
-            return v
         return {"experiment": self.experiment, "quantity": self.quantity,
-                "measured": clean(self.measured), "simulated": clean(self.simulated),
+                "measured": _clean(self.measured), "simulated": _clean(self.simulated),
                 "deviation": self.deviation, "tolerance": self.tolerance,
-                "pass": self.passed, "model": self.model, "role": self.role}
+                "pass": self.passed, "model": self.model, "kind": self.kind, "role": self.role,
+                "id": self.id, "group": self.group, "unit": self.unit, "source": self.source,
+                "median": _clean(self.median),
+                "interval": None if self.interval is None else [_clean(v) for v in self.interval],
+                "in_interval": self.in_interval, "n_draws": self.n_draws}
 
 
-def relative_row(model, experiment, quantity, measured, simulated, rel_tol, *, unit="",
-                 role="predicted") -> Row:
-    """A row passing when |simulated - measured| <= rel_tol * |measured|."""
+def _clean(v):
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
+    return v
+
+
+def relative_row(model, experiment, quantity, measured, simulated, rel_tol, *, unit="") -> Row:
+    """A check passing when |simulated - measured| <= rel_tol * |measured|."""
     dev = (simulated - measured) / measured if measured else math.inf
-    return Row(model, experiment, quantity, _num(measured, unit), _num(simulated, unit),
-               f"{100 * dev:+.1f} %", f"<= {100 * rel_tol:.0f} %",
-               bool(abs(dev) <= rel_tol), role)
+    return Row(model, experiment, quantity, number(measured), number(simulated),
+               f"{100 * dev:+.1f} %", f"<= {100 * rel_tol:.0f} %", bool(abs(dev) <= rel_tol),
+               unit=unit)
 
 
-def absolute_row(model, experiment, quantity, measured, simulated, abs_tol, *, unit="",
-                 role="predicted") -> Row:
-    """A row passing when |simulated - measured| <= abs_tol (in ``unit``)."""
+def absolute_row(model, experiment, quantity, measured, simulated, abs_tol, *, unit="") -> Row:
+    """A check passing when |simulated - measured| <= abs_tol (in ``unit``)."""
     dev = simulated - measured
-    return Row(model, experiment, quantity, _num(measured, unit), _num(simulated, unit),
+    return Row(model, experiment, quantity, number(measured), number(simulated),
                f"{dev:+.3g} {unit}".strip(), f"<= {abs_tol:g} {unit}".strip(),
-               bool(abs(dev) <= abs_tol), role)
+               bool(abs(dev) <= abs_tol), unit=unit)
 
 
-def range_row(model, experiment, quantity, measured_text, simulated, lo, hi, *, unit="",
-              role="predicted") -> Row:
-    """A row passing when lo <= simulated <= hi."""
+def range_row(model, experiment, quantity, measured_text, simulated, lo, hi, *, unit="") -> Row:
+    """A check passing when lo <= simulated <= hi."""
     ok = lo <= simulated <= hi
     if ok:
         dev = "inside"
     else:
         dev = f"{simulated - (lo if simulated < lo else hi):+.3g} {unit}".strip() + " outside"
-    return Row(model, experiment, quantity, measured_text, _num(simulated, unit), dev,
-               f"[{lo:g}, {hi:g}] {unit}".strip(), bool(ok), role)
+    return Row(model, experiment, quantity, measured_text, number(simulated), dev,
+               f"[{lo:g}, {hi:g}] {unit}".strip(), bool(ok), unit=unit)
 
 
 def check_row(model, experiment, quantity, measured_text, simulated_text, ok, tolerance_text,
-              *, role="predicted", deviation=None) -> Row:
-    """A qualitative row (an ordering, a most-abundant species ...)."""
+              *, deviation=None) -> Row:
+    """A qualitative check (an input echo, an exact zero, an agreement statement)."""
     return Row(model, experiment, quantity, measured_text, simulated_text,
-               deviation if deviation is not None else ("as measured" if ok else "differs"),
-               tolerance_text, bool(ok), role)
+               deviation if deviation is not None else ("as expected" if ok else "differs"),
+               tolerance_text, bool(ok))
 
 
-def _num(v, unit):
+def number(v):
+    """A number rounded for display (texts pass through)."""
     if isinstance(v, str):
         return v
     v = float(v)
+    if not math.isfinite(v):
+        return v
     return round(v, 6) if abs(v) >= 1e-3 or v == 0 else float(f"{v:.6g}")
-
-
-def format_table(rows: list[Row]) -> str:
-    head = ("model", "experiment", "quantity", "measured", "simulated", "deviation",
-            "tolerance", "pass", "role")
-    body = [(r.model, r.experiment, r.quantity, _txt(r.measured), _txt(r.simulated),
-             r.deviation, r.tolerance, "PASS" if r.passed else "FAIL", r.role) for r in rows]
-    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h)
-              for i, h in enumerate(head)]
-    widths = [min(w, 48) for w in widths]
-    fmt = "  ".join(f"{{:{w}.{w}s}}" for w in widths)
-    lines = [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
-    lines += [fmt.format(*b) for b in body]
-    n_pass = sum(r.passed for r in rows)
-    lines.append(f"{n_pass} of {len(rows)} rows pass")
-    return "\n".join(lines)
 
 
 def _txt(v) -> str:
@@ -115,10 +131,60 @@ def _txt(v) -> str:
     return str(v)
 
 
+def _interval_txt(r: Row) -> str:
+    if r.interval is None:
+        return ""
+    return f"{r.median:.3g} [{r.interval[0]:.3g}, {r.interval[1]:.3g}]"
+
+
+def summary_counts(rows: list[Row]) -> dict:
+    """Pass counts by kind and role, and the 90 % interval coverage of the data rows."""
+    data = [r for r in rows if r.kind == "data"]
+    cal = [r for r in data if r.role == "calibration"]
+    held = [r for r in data if r.role == "held-out"]
+    checks = [r for r in rows if r.kind == "check"]
+    covered = [r for r in data if r.in_interval is not None]
+    return {"data": len(data), "data_pass": sum(r.passed for r in data),
+            "calibration": len(cal), "calibration_pass": sum(r.passed for r in cal),
+            "held_out": len(held), "held_out_pass": sum(r.passed for r in held),
+            "checks": len(checks), "checks_pass": sum(r.passed for r in checks),
+            "with_interval": len(covered), "in_interval": sum(bool(r.in_interval) for r in covered)}
+
+
+def format_table(rows: list[Row], width: int = 36) -> str:
+    head = ("model", "experiment", "quantity", "measured", "simulated", "median [90 %]",
+            "deviation", "tolerance", "pass", "kind", "role", "in 90 %")
+    body = [(r.model, r.experiment, r.quantity, _txt(r.measured), _txt(r.simulated),
+             _interval_txt(r), r.deviation, r.tolerance, "PASS" if r.passed else "FAIL",
+             r.kind, r.role or "", "" if r.in_interval is None else ("yes" if r.in_interval else "no"))
+            for r in rows]
+    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h)
+              for i, h in enumerate(head)]
+    widths = [min(w, width) for w in widths]
+    fmt = "  ".join(f"{{:{w}.{w}s}}" for w in widths)
+    lines = [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
+    lines += [fmt.format(*b) for b in body]
+    lines.append(summary_text(rows))
+    return "\n".join(lines)
+
+
+def summary_text(rows: list[Row]) -> str:
+    c = summary_counts(rows)
+    text = (f"{c['data_pass']} of {c['data']} data rows pass "
+            f"(calibration {c['calibration_pass']}/{c['calibration']}, "
+            f"held-out {c['held_out_pass']}/{c['held_out']}); "
+            f"{c['checks_pass']} of {c['checks']} checks pass")
+    if c["with_interval"]:
+        text += (f"; measurement inside the 90 % predictive interval for "
+                 f"{c['in_interval']} of {c['with_interval']} data rows")
+    return text
+
+
 def write_json(path, rows: list[Row], provenance: dict | None = None) -> None:
     """Write rows as a JSON list of objects (provenance goes to a sidecar file)."""
-    from sim.store import atomic_path
     from pathlib import Path
+
+    from sim.store import atomic_path
 
     path = Path(path)
     with atomic_path(path) as tmp:

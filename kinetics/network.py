@@ -216,7 +216,7 @@ def _z_row(experiment, quantity, ref, ours, se, k=3.0) -> Row:
     z = dev / se if se > 0 else (0.0 if dev == 0 else math.inf)
     return Row("network", experiment, quantity, float(f"{ref:.6g}"), float(f"{ours:.6g}"),
                f"{dev:+.3g} ({z:+.2f} SE)", f"<= {k:g} SE ({k * se:.3g})",
-               bool(abs(dev) <= k * se), "predicted")
+               bool(abs(dev) <= k * se), kind="check")
 
 
 def _var_se(x: np.ndarray) -> float:

@@ -89,22 +89,33 @@ def test_console_script_installed():
 
 def test_validate_json_rows_have_exact_keys(tmp_path, monkeypatch, capsys):
     import sim.model as registry
-    from sim.validation import check_row, relative_row
+    from sim.reference import Observation, data_row
+    from sim.validation import check_row
+
+    ob = Observation("size_e1", "e1", "size", "series", "synthetic", unit="nm", value=25.0,
+                     sd=3.0, tolerance_rel=0.3)
 
     class Fake:
-        def validate(self, quick=False, progress=None):
-            return [relative_row("growth", "e1", "size / nm", 25.0, 27.0, 0.3, role="fitted"),
+        parameters = None
+
+        def validate(self, quick=False, progress=None, draws=0, seed=0):
+            return [data_row("growth", ob, 27.0, "held-out", [26.0, 27.0, 28.0, 30.0]),
                     check_row("growth", "e2", "ordering", "a<b", "a>b", False, "same order")]
 
     monkeypatch.setattr(registry, "get_model", lambda name: Fake())
     out = tmp_path / "rows.json"
     assert main(["validate", "--only", "growth", "--json", str(out)]) == 1  # one row fails
     rows = json.loads(out.read_text())
-    assert [set(r) for r in rows] == [{"experiment", "quantity", "measured", "simulated",
-                                       "deviation", "tolerance", "pass", "model", "role"}] * 2
-    assert rows[0]["pass"] is True and rows[0]["role"] == "fitted" and rows[1]["pass"] is False
+    keys = {"experiment", "quantity", "measured", "simulated", "deviation", "tolerance", "pass",
+            "model", "kind", "role", "id", "group", "unit", "source", "median", "interval",
+            "in_interval", "n_draws"}
+    assert [set(r) for r in rows] == [keys] * 2
+    assert rows[0]["pass"] is True and rows[0]["kind"] == "data" and rows[0]["role"] == "held-out"
+    assert rows[0]["in_interval"] is False and rows[0]["interval"][0] > 25.0
+    assert rows[1]["kind"] == "check" and rows[1]["role"] is None and rows[1]["pass"] is False
+    assert not any(r["role"] == "predicted" for r in rows)
     table = capsys.readouterr().out
-    assert "FAIL" in table and "1 of 2 rows pass" in table
+    assert "FAIL" in table and "1 of 1 data rows pass" in table and "0 of 1 checks pass" in table
 
 
 def test_keys_lists_units_and_defaults(capsys):

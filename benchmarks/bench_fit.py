@@ -1,0 +1,90 @@
+"""Calibration cost per model: batched model evaluations, and time to 1 000 effective samples.
+
+For each calibrated model (growth, photodoping, photocatalysis, ligand_exchange):
+
+1. **Evaluations per second**: the same ``n`` parameter sets, drawn from the prior with a
+   fixed seed, evaluated (a) one at a time through ``model.observables`` (the
+   one-at-a-time path) and (b) in one call of ``model.observables_batch`` (the path the
+   sampler uses: half the walkers at once); the ratio (b)/(a) is measured in one run.
+2. **Time to a posterior with 1 000 effective samples**: ``nanokin fit`` with the
+   model's default settings; the wall time, the smallest effective sample size over the
+   parameters (``walkers * kept steps / integrated autocorrelation time``) and, when that
+   is below 1 000, the wall time extrapolated linearly to 1 000 (marked as such).
+
+Run with ``nanokin bench --only fit`` or ``python benchmarks/bench_fit.py [MODEL ...]``;
+``--quick`` measures (1) only, on fewer parameter sets.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+MODELS = ("growth", "photodoping", "photocatalysis", "ligand_exchange")
+
+
+def prior_sets(model, n: int, seed: int = 0) -> list[dict]:
+    """``n`` complete parameter sets with the free parameters drawn from their priors."""
+    table = model.parameters
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    base = table.defaults()
+    cols = {name: table[name].sample_prior_z(rng, n) for name in table.free}
+    return [{**base, **{k: table[k].from_z(float(z[i])) for k, z in cols.items()}}
+            for i in range(n)]
+
+
+def evaluation_rate(model, n: int, quick_model: bool) -> dict:
+    ids = [o.id for o in model.observations() if o.fit]
+    sets = prior_sets(model, n)
+    model.observables_batch(sets[:2], ids, quick=quick_model)        # compile / warm caches
+    t0 = time.perf_counter()
+    for v in sets:
+        model.observables(v, ids, quick=quick_model)
+    t_loop = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model.observables_batch(sets, ids, quick=quick_model)
+    t_batch = time.perf_counter() - t0
+    return {"model": model.name, "parameter_sets": n, "observables": len(ids),
+            "loop_s": t_loop, "batch_s": t_batch, "loop_evals_per_s": n / t_loop,
+            "batch_evals_per_s": n / t_batch, "batch_over_loop": t_loop / t_batch}
+
+
+def time_to_ess(model, target: float = 1000.0) -> dict:
+    from sim.fit import calibrate
+
+    t0 = time.perf_counter()
+    fit = calibrate(model, seed=0)
+    wall = time.perf_counter() - t0
+    s = fit.record["sampler"]
+    ess = s["ess_min"]
+    return {"model": model.name, "walkers": s["walkers"], "steps": s["steps"],
+            "evaluations": s["evaluations"], "wall_s": wall, "ess_min": ess,
+            "acceptance": s["acceptance"],
+            "time_to_1000_ess_s": wall if ess >= target else wall * target / max(ess, 1e-9),
+            "extrapolated": bool(ess < target)}
+
+
+def run(quick: bool = False, models=MODELS) -> dict:
+    from sim.model import get_model
+
+    rows, notes = [], [f"cores: {os.cpu_count()}; load average {os.getloadavg()}"]
+    for name in models:
+        model = get_model(name)
+        quick_model = bool((getattr(model, "fit_settings", {}) or {}).get("quick", False))
+        n = 8 if quick else 32
+        rows.append({"case": "evaluations", **evaluation_rate(model, n, quick_model)})
+        if not quick:
+            rows.append({"case": "posterior", **time_to_ess(model)})
+    notes.append("batch_over_loop > 1: the batched path evaluates parameter sets faster "
+                 "than one at a time; time_to_1000_ess_s is extrapolated linearly where the "
+                 "default fit reaches fewer effective samples")
+    return {"rows": rows, "notes": notes}
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    rec = run(quick="--quick" in sys.argv, models=tuple(args) or MODELS)
+    print(json.dumps(rec, indent=2, default=float))

@@ -23,8 +23,11 @@ class PhotocatalysisModel(Model):
     name = NAME
     config_class = PhotocatalysisConfig
     parameters = TABLE
-    # 9 free parameters -> 20 walkers; see the module docstring of kinetics.photocatalysis
-    fit_settings = {"walkers": 20, "steps": 1500, "quick": False, "map_maxfev": 1500,
+    # 9 free parameters on long ridges (photon flux x particle concentration x k_int_decay are
+    # not separately identified): tau ~ 150 steps, so 40 walkers x 6000 steps (~240 000
+    # compiled evaluations, ~3 min on one core) for an ESS of ~1000; the MAP needs Powell
+    # restarts to climb the ridges
+    fit_settings = {"walkers": 40, "steps": 6000, "quick": False, "map_maxfev": 1500,
                     "map_restarts": 8}
 
     # -- run

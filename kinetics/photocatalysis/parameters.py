@@ -93,7 +93,7 @@ TABLE = ParameterTable("photocatalysis", [
               bounds=(0.1, 1000.0), prior=Prior("lognormal", 0.5)),
     Parameter("qd_particle_conc_M", CD_READING_PARTICLE_CONC_M, "M", "nuisance",
               "nuisance: seed 001 states '1.0e-4 M' TGA-CdTe QDs without saying what is counted; "
-              "read as Cd (1.0e-4 M / 151 Cd per 2.7 nm QD = 6.6e-7 M particles, the table "
+              "read as Cd (1.0e-4 M / ~152 Cd per 2.7 nm QD = 6.6e-7 M particles, the table "
               "value) or as particles (1.0e-4 M); flat in log10 over both readings, with room "
               "for yield and sizing error",
               "QD particle concentration of experiments with quantum_dots.conc_basis = "

@@ -4,82 +4,45 @@
    Gillespie kernel; reported as kernel events per second, and the mean H2 per QD
    against the master equation (in standard errors).
 2. Deterministic solver: the ensemble master equation (:func:`kinetics.photocatalysis.
-   qd_h2_master`, sim.master TR-BDF2 per catalyst count) against ``scipy.integrate.
-   solve_ivp`` (BDF) on the same equations with a NumPy right-hand side; ratio of wall
-   times in one run and the relative difference of the results.
+   master_equation.qd_h2_master`, sim.master TR-BDF2 per catalyst count) against
+   ``scipy.integrate.solve_ivp`` (BDF) on the same equations with a NumPy right-hand side
+   (:func:`~kinetics.photocatalysis.master_equation.qd_h2_solve_ivp`); ratio of wall times
+   in one run and the relative difference of the results.
+3. Calibration path: observables of the fitted observations for 40 parameter sets drawn
+   around the table values, by one batch call (:meth:`observables_batch`, the compiled
+   closed-form kernel over all sets at once) against a loop of single-set calls;
+   evaluations per second of both.
 """
 from __future__ import annotations
 
 import time
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
-from kinetics import photocatalysis as pc
+from kinetics.photocatalysis import MODEL
+from kinetics.photocatalysis.chemistry import qd_rates
+from kinetics.photocatalysis.kernel import qd_h2_kmc
+from kinetics.photocatalysis.master_equation import qd_h2_master, qd_h2_solve_ivp
+from kinetics.photocatalysis.observables import reference
 from sim.rng import stream_states
 
 
-def numpy_reference(rates: pc.QDRates, t_out: np.ndarray, rtol: float = 1e-8) -> np.ndarray:
-    """Mean H2 per QD from one stacked system: for each m the n1 master equation, the
-    damage chain and the cumulative H2 (dH2_m/dt = S_m·⟨n1⟩·k_e f_H/m)."""
-    w = pc.poisson_weights(rates.mean_catalysts, rates.k_e_by_m.size - 1)
-    used = [m for m in range(1, w.size) if w[m] >= 1e-10]
-    nc = rates.n_crit
-    blocks = []
-    off = 0
-    for m in used:
-        ke = rates.k_e_by_m[m]
-        n = np.arange(m + 1.0)
-        blocks.append(dict(m=m, off=off, birth=(m - n) * ke / m,
-                           death=n * (ke * rates.f_hydride / m + rates.k_decay),
-                           kd=rates.k_dmg_by_m[m], c=ke * rates.f_hydride / m, n=n))
-        off += (m + 1) + (nc + 1) + 1
-    y0 = np.zeros(off)
-    for b in blocks:
-        y0[b["off"]] = 1.0
-        y0[b["off"] + b["m"] + 1] = 1.0
-
-    def rhs(t, y):
-        dy = np.empty_like(y)
-        for b in blocks:
-            o, m = b["off"], b["m"]
-            p = y[o:o + m + 1]
-            d = -(b["birth"] + b["death"]) * p
-            d[1:] += b["birth"][:-1] * p[:-1]
-            d[:-1] += b["death"][1:] * p[1:]
-            dy[o:o + m + 1] = d
-            q = y[o + m + 1:o + m + 2 + nc]
-            dq = -b["kd"] * q
-            dq[-1] = 0.0
-            dq[1:] += b["kd"] * q[:-1]
-            dy[o + m + 1:o + m + 2 + nc] = dq
-            dy[o + m + 2 + nc] = (1.0 - q[-1]) * np.dot(b["n"], p) * b["c"]
-        return dy
-
-    sol = solve_ivp(rhs, (0.0, t_out[-1]), y0, method="BDF", t_eval=t_out, rtol=rtol,
-                    atol=1e-12)
-    h2 = np.zeros(t_out.size)
-    for b in blocks:
-        h2 += w[b["m"]] * sol.y[b["off"] + b["m"] + 2 + nc]
-    return h2
-
-
 def run(quick: bool = False) -> dict:
-    exp = pc.reference("cdte_co_1e-6M")
-    p = pc.parameters()
-    rates = pc.qd_rates(exp.config, p)
+    exp = reference("cdte_co_1e-6M")
+    p = MODEL.parameters.values()
+    rates = qd_rates(exp.config, p)
     t_out = np.linspace(0.0, exp.config.run.time_h * 3600.0, 31)
     rows = []
     notes = []
 
     # -- deterministic solvers (first: numba's parallel worker threads spinning after the
     #    Gillespie kernel would slow the BLAS calls inside solve_ivp)
-    pc.qd_h2_master(rates, t_out[:3])                                          # compile
+    qd_h2_master(rates, t_out[:3])                                          # compile
     t0 = time.perf_counter()
-    det = pc.qd_h2_master(rates, t_out)["h2_per_qd"]
+    det = qd_h2_master(rates, t_out)["h2_per_qd"]
     t_det = time.perf_counter() - t0
     t0 = time.perf_counter()
-    ref = numpy_reference(rates, t_out)
+    ref = qd_h2_solve_ivp(rates, t_out)
     t_ref = time.perf_counter() - t0
     rel = float(np.max(np.abs(det[1:] - ref[1:]) / ref[1:]))
 
@@ -87,12 +50,12 @@ def run(quick: bool = False) -> dict:
     n_qd = 2_000 if quick else 100_000
     states = stream_states(exp.seed, 256)
     small = stream_states(exp.seed, 2)
-    pc.qd_h2_kmc(small, 4, rates.mean_catalysts, rates.k_e_by_m, rates.k_dmg_by_m,
-                 rates.k_decay, rates.f_hydride, rates.n_crit, t_out[:3])   # compile
+    qd_h2_kmc(small, 4, rates.mean_catalysts, rates.k_e_by_m, rates.k_dmg_by_m,
+              rates.k_decay, rates.f_hydride, rates.n_crit, t_out[:3])      # compile
     t0 = time.perf_counter()
-    s_sum, s_sq, _, ev = pc.qd_h2_kmc(states, n_qd, rates.mean_catalysts, rates.k_e_by_m,
-                                      rates.k_dmg_by_m, rates.k_decay, rates.f_hydride,
-                                      rates.n_crit, t_out)
+    s_sum, s_sq, _, ev = qd_h2_kmc(states, n_qd, rates.mean_catalysts, rates.k_e_by_m,
+                                   rates.k_dmg_by_m, rates.k_decay, rates.f_hydride,
+                                   rates.n_crit, t_out)
     t_kmc = time.perf_counter() - t0
     mean = s_sum.sum(0)[-1] / n_qd
     se = np.sqrt(max(s_sq.sum(0)[-1] / n_qd - mean ** 2, 0.0) / (n_qd - 1))
@@ -104,6 +67,31 @@ def run(quick: bool = False) -> dict:
     rows.append({"case": "ensemble master equation, 30 h", "ours": "sim.master TR-BDF2 (numba)",
                  "reference": "solve_ivp BDF, NumPy RHS", "ours_s": t_det, "reference_s": t_ref,
                  "speedup": t_ref / t_det, "max_rel_difference": rel})
+    # -- calibration path: batch vs one set at a time (same parameter sets)
+    table = MODEL.parameters
+    ids = [o.id for o in MODEL.observations() if o.fit]
+    rng = np.random.default_rng(7)
+    sets = []
+    for _ in range(40):
+        d = dict(p)
+        for name in table.free:
+            par = table[name]
+            lo, hi = par.z_bounds
+            z = np.clip(par.to_z(p[name]) + 0.1 * par.z_width * rng.standard_normal(), lo, hi)
+            d[name] = par.from_z(z)
+        sets.append(d)
+    MODEL.observables_batch(sets[:2], ids)                                     # compile
+    t0 = time.perf_counter()
+    MODEL.observables_batch(sets, ids)
+    t_batch = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for d in sets:
+        MODEL.observables(d, ids)
+    t_loop = time.perf_counter() - t0
+    rows.append({"case": f"observables of {len(ids)} fitted observations, {len(sets)} parameter sets",
+                 "ours": "observables_batch (one compiled call)", "reference": "loop of observables",
+                 "ours_evals_per_s": len(sets) / t_batch, "reference_evals_per_s": len(sets) / t_loop,
+                 "speedup": t_loop / t_batch})
     notes.append(f"mean catalysts per QD {rates.mean_catalysts:.2f}, photons per QD per s "
                  f"{rates.k_abs_per_s:.2f}")
     return {"rows": rows, "notes": notes}

@@ -44,7 +44,8 @@ from sim.reference import Observation, data_rows, log_likelihood
 __all__ = ["Problem", "calibrate", "validate_model", "cross_validate", "tree_state",
            "FitResult", "DEFAULT_SETTINGS"]
 
-DEFAULT_SETTINGS = {"walkers": 16, "steps": 400, "burn": None, "quick": False, "map_maxfev": 400}
+DEFAULT_SETTINGS = {"walkers": 16, "steps": 400, "burn": None, "quick": False, "map_maxfev": 400,
+                    "map_restarts": 0}
 
 
 # ----------------------------------------------------------------------------- problem
@@ -109,8 +110,25 @@ class Problem:
 
 # ----------------------------------------------------------------------------- MAP, Laplace
 
-def find_map(problem: Problem, maxfev: int = 400, z0=None) -> tuple[np.ndarray, float]:
-    """Maximum a posteriori point by bounded Powell from ``z0`` (default: prior centre)."""
+def find_map(problem: Problem, maxfev: int = 400, z0=None, restarts: int = 0) -> tuple[np.ndarray, float]:
+    """Maximum a posteriori point by bounded Powell from ``z0`` (default: prior centre).
+
+    ``restarts``: start Powell again from its result (fresh search directions) up to this
+    many times while the log posterior still rises by more than 1e-3; this helps on
+    posteriors with long, narrow ridges (unidentified combinations of parameters).
+    """
+    z, best = _powell(problem, maxfev, z0)
+    for _ in range(max(0, int(restarts))):
+        z_new, f_new = _powell(problem, maxfev, z)
+        if f_new <= best + 1e-3:
+            if f_new > best:
+                z, best = z_new, f_new
+            break
+        z, best = z_new, f_new
+    return z, best
+
+
+def _powell(problem: Problem, maxfev: int, z0) -> tuple[np.ndarray, float]:
     from scipy.optimize import minimize
 
     z0 = problem.z_center() if z0 is None else np.asarray(z0, float)
@@ -289,7 +307,8 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
         raise ValueError(f"burn-in ({n_burn}) must be >= 0 and smaller than steps ({n_steps})")
 
     say(f"{model.name}: MAP over {k} parameters from {len(used)} observations ...")
-    z_map, lp_map = find_map(problem, maxfev=int(settings["map_maxfev"]))
+    z_map, lp_map = find_map(problem, maxfev=int(settings["map_maxfev"]),
+                             restarts=int(settings["map_restarts"]))
     say(f"  MAP log posterior {lp_map:.4g} after {problem.evaluations} evaluations")
 
     ss = np.random.SeedSequence(seed)
@@ -451,6 +470,7 @@ def cross_validate(model, *, quick: bool = False, draws: int = 20, seed: int = 0
     settings = dict(DEFAULT_SETTINGS)
     settings.update(getattr(model, "fit_settings", {}) or {})
     maxfev = int(maxfev or settings["map_maxfev"])
+    restarts = int(settings["map_restarts"])
     say = log or (lambda s: None)
     obs = model.observations()
     fit_obs = [o for o in obs if o.fit]
@@ -463,12 +483,13 @@ def cross_validate(model, *, quick: bool = False, draws: int = 20, seed: int = 0
         target = [o for o in obs if o.group == g]
         if g not in fitted_groups:
             if full is None:
-                full = _fit_and_draw(model, fit_obs, quick, maxfev, draws, seed)
+                full = _fit_and_draw(model, fit_obs, quick, maxfev, draws, seed, restarts)
             problem, z_map, Z = full
         else:
             say(f"  {model.name}: leaving out '{g}' ({len(target)} observations), "
                 f"refitting on {len(train)} ...")
-            problem, z_map, Z = _fit_and_draw(model, train, quick, maxfev, draws, seed + gi + 1)
+            problem, z_map, Z = _fit_and_draw(model, train, quick, maxfev, draws, seed + gi + 1,
+                                              restarts)
         ids = [o.id for o in target]
         sims = model.observables_batch([problem.values(z) for z in np.vstack([z_map[None, :], Z])],
                                        ids, quick=quick)
@@ -477,8 +498,8 @@ def cross_validate(model, *, quick: bool = False, draws: int = 20, seed: int = 0
     return [rows_by_id[o.id] for o in obs]
 
 
-def _fit_and_draw(model, train, quick, maxfev, draws, seed):
+def _fit_and_draw(model, train, quick, maxfev, draws, seed, restarts=0):
     problem = Problem(model, train, quick=quick)
-    z_map, _ = find_map(problem, maxfev=maxfev)
+    z_map, _ = find_map(problem, maxfev=maxfev, restarts=restarts)
     Z = laplace_draws(problem, z_map, draws, seed)
     return problem, z_map, Z

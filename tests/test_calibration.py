@@ -175,6 +175,28 @@ def test_laplace_and_cross_validation(model):
     assert abs(lo + 1.645 * 0.5) < 0.06 and abs(hi - 1.645 * 0.5) < 0.06
 
 
+class _Rosenbrock:
+    """A narrow curved ridge (duck-typed Problem): Powell stops short of its maximum at 0."""
+
+    ndim = 4
+    lo, hi = np.full(4, -5.0), np.full(4, 5.0)
+
+    def z_center(self):
+        return np.full(4, -1.5)
+
+    def log_posterior(self, z):
+        z = np.asarray(z)
+        return -float(np.sum(100 * (z[1:] - z[:-1] ** 2) ** 2 + (1 - z[:-1]) ** 2))
+
+
+def test_map_restarts_climb_a_ridge():
+    ridge = _Rosenbrock()
+    _, once = find_map(ridge, maxfev=200)
+    z, restarted = find_map(ridge, maxfev=200, restarts=5)
+    assert restarted > once + 1.0 and restarted > -0.1
+    assert find_map(ridge, maxfev=200, restarts=0)[1] == once
+
+
 def test_bad_observation_files_are_named(tmp_path):
     p = tmp_path / "linear_observations.toml"
     p.write_text(OBS.replace("sd = 0.2\n", ""))

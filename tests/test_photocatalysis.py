@@ -1,15 +1,38 @@
-"""Photocatalytic H2 model: chemistry helpers, kernels against references and analytic
-limits, stochastic vs deterministic agreement, config errors, end to end."""
+"""Photocatalytic H2 model: chemistry helpers against plain references, kernels against
+references and each other, stochastic vs deterministic agreement, the parameter table and
+observations, config errors and [parameters] overrides, end to end."""
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats
 from scipy.integrate import solve_ivp
 
-from kinetics import photocatalysis as pc
+from kinetics.photocatalysis import MODEL
+from kinetics.photocatalysis import chemistry as chem
+from kinetics.photocatalysis import observables as obs
+from kinetics.photocatalysis.checks import run_checks
+from kinetics.photocatalysis.config import Perovskite, PhotocatalysisConfig
+from kinetics.photocatalysis.kernel import (erlang_survival, qd_h2_batch, qd_h2_closed_form,
+                                            qd_h2_kmc)
+from kinetics.photocatalysis.master_equation import damage_survival, dense_times, qd_h2_master
+from kinetics.photocatalysis.parameters import CD_READING_PARTICLE_CONC_M, TABLE
+from kinetics.photocatalysis.perovskite import (K_B_EV, finke_watzky_fraction,
+                                                induction_time_h, perovskite_efficiency,
+                                                perovskite_run)
+from kinetics.photocatalysis.simulate import simulate_qd, stern_volmer_curve
 from sim.config import ConfigError, build, parse_experiment
+from sim.equilibria import Speciation
 from sim.rng import stream_states
+
+DATA = Path(__file__).parent / "data"
+
+
+def table_values(**overrides):
+    """The table's own values (no fit file involved), with overrides."""
+    return TABLE.values(overrides, use_fit=False)
 
 
 def qd_config(**changes):
@@ -17,69 +40,155 @@ def qd_config(**changes):
     for key, value in changes.items():
         sec, name = key.split("__")
         data.setdefault(sec, {})[name] = value
-    return build(pc.PhotocatalysisConfig, data)
+    return build(PhotocatalysisConfig, data)
 
 
-# ---- chemistry helpers
+# ---- chemistry helpers against plain references (sim.equilibria, closed forms)
 
-def test_ascorbate_speciation_matches_closed_form():
+def test_ha_minus_matches_speciation_and_closed_form():
     for pH in (3.5, 4.17, 5.5, 6.5):
-        got = pc.ascorbate_speciation(0.28, pH, 4.17, 11.57)
-        h = 10.0 ** -pH
-        k1, k2 = 10 ** -4.17, 10 ** -11.57
-        d = h * h + k1 * h + k1 * k2
-        assert got["HA-"] == pytest.approx(0.28 * k1 * h / d, rel=1e-8)
-        assert got["H2A"] == pytest.approx(0.28 * h * h / d, rel=1e-8)
-    assert pc.ascorbate_speciation(0.28, 4.17, 4.17, 11.57)["HA-"] == pytest.approx(0.14, rel=1e-4)
+        got = chem.ha_minus_M(0.28, pH, 4.17, 11.57)
+        sp = Speciation(["A2-"])
+        sp.add("HA-", {"A2-": 1}, 11.57 - pH)
+        sp.add("H2A", {"A2-": 1}, 4.17 + 11.57 - 2.0 * pH)
+        _, conc = sp.solve({"A2-": 0.28})
+        assert got == pytest.approx(conc["HA-"], rel=1e-9)
+    assert chem.ha_minus_M(0.28, 4.17, 4.17, 11.57) == pytest.approx(0.14, rel=1e-4)
 
 
-def test_langmuir_loading_matches_quadratic():
-    c, s, K = 1e-5, 2e-5, 3e5
-    free, bound = pc.langmuir_loading(c, s, K)
-    # bound b solves K (c − b)(s − b) = b
-    a2, a1, a0 = K, -(K * (c + s) + 1), K * c * s
-    b = (-a1 - math.sqrt(a1 * a1 - 4 * a2 * a0)) / (2 * a2)
-    assert bound == pytest.approx(b, rel=1e-8)
-    assert free + bound == pytest.approx(c, rel=1e-10)
-    assert pc.langmuir_loading(0.0, s, K) == (0.0, 0.0)
+def test_langmuir_bound_matches_speciation_and_quadratic():
+    for c, s, K in ((1e-5, 2e-5, 3e5), (1e-6, 1.3e-5, 1e6), (1e-5, 2e-3, 1e6), (1e-3, 1e-6, 1e9)):
+        b = chem.langmuir_bound_M(c, s, K)
+        sp = Speciation(["site", "Co"])
+        sp.add("site-Co", {"site": 1, "Co": 1}, math.log10(K))
+        _, conc = sp.solve({"site": s, "Co": c})
+        assert b == pytest.approx(conc["site-Co"], rel=1e-8)
+        assert K * (c - b) * (s - b) == pytest.approx(b, rel=1e-8)
+    assert chem.langmuir_bound_M(0.0, 1e-5, 1e6) == 0.0
 
 
 def test_cd_per_qd_and_poisson_weights():
-    assert pc.cd_per_qd(2.7) == pytest.approx(151.4, abs=0.5)
-    w = pc.poisson_weights(1.4, 30)
+    assert chem.cd_per_qd(2.7) == pytest.approx(151.4, abs=0.5)
+    w = chem.poisson_weights(1.4, 30)
     assert w.sum() == pytest.approx(1.0)
     assert w[2] == pytest.approx(stats.poisson.pmf(2, 1.4))
-    assert pc.poisson_weights(0.0, 5)[0] == 1.0
+    assert chem.poisson_weights(0.0, 5)[0] == 1.0
 
 
 def test_rates_follow_mechanism():
-    p = pc.parameters()
-    lo = pc.qd_rates(qd_config(catalyst__conc_M=1e-6), p)
-    hi = pc.qd_rates(qd_config(catalyst__conc_M=1e-5), p)
+    p = table_values()
+    lo = chem.qd_rates(qd_config(catalyst__conc_M=1e-6), p)
+    hi = chem.qd_rates(qd_config(catalyst__conc_M=1e-5), p)
     assert hi.mean_catalysts > 5 * lo.mean_catalysts
     assert lo.k_e_by_m[0] == 0.0 and lo.k_dmg_by_m[0] == 0.0
     assert np.all(np.diff(lo.k_e_by_m) > 0)       # φ_ET(m) rises with m
-    acid = pc.qd_rates(qd_config(solution__pH=3.5), p)
-    base = pc.qd_rates(qd_config(solution__pH=6.5), p)
+    acid = chem.qd_rates(qd_config(solution__pH=3.5), p)
+    base = chem.qd_rates(qd_config(solution__pH=6.5), p)
     assert acid.hole_M < base.hole_M and acid.f_hydride > base.f_hydride
+
+
+def test_concentration_bases():
+    p = table_values()
+    cd = chem.qd_rates(qd_config(quantum_dots__conc_basis="cd"), p)
+    part = chem.qd_rates(qd_config(quantum_dots__conc_basis="particles"), p)
+    unrep = chem.qd_rates(qd_config(quantum_dots__conc_basis="unreported"), p)
+    assert part.qd_M == 1e-4
+    assert cd.qd_M == unrep.qd_M == CD_READING_PARTICLE_CONC_M       # the table value
+    moved = chem.qd_rates(qd_config(quantum_dots__conc_basis="unreported"),
+                          table_values(qd_particle_conc_M=1e-5))
+    assert moved.qd_M == 1e-5
+
+
+def test_light_sources():
+    p = table_values()
+    mono = chem.qd_rates(qd_config(light__source="monochromatic", light__absorbed_power_mW=20.0), p)
+    band = chem.qd_rates(qd_config(light__source="xe_bandpass_400"), p)
+    assert band.absorbed_flux_mol_s == pytest.approx(mono.absorbed_flux_mol_s, rel=1e-15)
+    double = chem.qd_rates(qd_config(light__source="xe_bandpass_400"),
+                           table_values(xe_bandpass_absorbed_power_mW=40.0))
+    assert double.absorbed_flux_mol_s == pytest.approx(2 * band.absorbed_flux_mol_s)
 
 
 # ---- kernels
 
-def small_rates(k_lig=None):
-    p = pc.parameters({"k_lig_per_s": k_lig} if k_lig is not None else None)
-    cfg = qd_config(catalyst__conc_M=3e-6, run__time_h=0.2)
-    return pc.qd_rates(cfg, p)
+def qd_h2_kmc_reference(seed_states, n_qd, mean_m, k_e_by_m, k_dmg_by_m, k_decay, f_h, n_crit,
+                        times):
+    """Plain-Python version of :func:`qd_h2_kmc` with the same stream use."""
+    import sim.rng as rng
+
+    u = lambda st: rng.uniform.py_func(st)  # noqa: E731
+    n_s = seed_states.shape[0]
+    n_t = len(times)
+    h2_sum = np.zeros((n_s, n_t))
+    alive = np.zeros((n_s, n_t))
+
+    def pois(st, lam):
+        if lam <= 0:
+            return 0
+        pk = math.exp(-lam)
+        cdf = pk
+        x = u(st)
+        k = 0
+        while x > cdf and k < 100000:
+            k += 1
+            pk *= lam / k
+            cdf += pk
+        return k
+
+    for s in range(n_s):
+        st = seed_states[s].copy()
+        for _ in range(s, n_qd, n_s):
+            m = min(pois(st, mean_m), len(k_e_by_m) - 1)
+            ke, kd = k_e_by_m[m], k_dmg_by_m[m]
+            n1 = dmg = h2 = 0
+            t, ti, live = 0.0, 0, True
+            while ti < n_t:
+                a = ke + kd + n1 * k_decay if live else 0.0
+                t_next = t + (-math.log(u(st)) / a if a > 0 else math.inf)
+                while ti < n_t and times[ti] < t_next:
+                    h2_sum[s, ti] += h2
+                    alive[s, ti] += live
+                    ti += 1
+                if ti >= n_t:
+                    break
+                t = t_next
+                r = u(st) * a
+                if r < ke:
+                    x = (r / ke) * m
+                    if x < n1:
+                        if x / n1 < f_h:
+                            h2 += 1
+                            n1 -= 1
+                    else:
+                        n1 += 1
+                elif r < ke + kd:
+                    dmg += 1
+                    live = dmg < n_crit
+                else:
+                    n1 -= 1
+    return h2_sum, alive
+
+
+def small_rates(k_lig=None, catalyst_M=3e-6):
+    p = table_values(**({"k_lig_per_s": k_lig} if k_lig is not None else {}))
+    return chem.qd_rates(qd_config(catalyst__conc_M=catalyst_M, run__time_h=0.2), p)
+
+
+def closed_form(rates, t):
+    grid = dense_times(float(t[-1]), t)
+    w = chem.poisson_weights(rates.mean_catalysts, rates.k_e_by_m.size - 1)
+    return qd_h2_closed_form(w, rates.k_e_by_m, rates.k_dmg_by_m, rates.k_decay, rates.f_hydride,
+                             rates.n_crit, grid, np.searchsorted(grid, t))
 
 
 def test_kmc_kernel_equals_python_reference():
     r = small_rates(k_lig=5e4)          # strong damage: aggregation within the run
     times = np.linspace(0, 300.0, 7)
     states = stream_states(11, 3)
-    s_sum, _, alive, _ = pc.qd_h2_kmc(states.copy(), 12, r.mean_catalysts, r.k_e_by_m,
-                                      r.k_dmg_by_m, r.k_decay, r.f_hydride, 3, times)
-    ref_sum, ref_alive = pc.qd_h2_kmc_reference(states.copy(), 12, r.mean_catalysts, r.k_e_by_m,
-                                                r.k_dmg_by_m, r.k_decay, r.f_hydride, 3, times)
+    s_sum, _, alive, _ = qd_h2_kmc(states.copy(), 12, r.mean_catalysts, r.k_e_by_m,
+                                   r.k_dmg_by_m, r.k_decay, r.f_hydride, 3, times)
+    ref_sum, ref_alive = qd_h2_kmc_reference(states.copy(), 12, r.mean_catalysts, r.k_e_by_m,
+                                             r.k_dmg_by_m, r.k_decay, r.f_hydride, 3, times)
     np.testing.assert_array_equal(s_sum, ref_sum)
     np.testing.assert_array_equal(alive, ref_alive)
     assert alive[:, -1].sum() < alive[:, 0].sum()
@@ -88,171 +197,81 @@ def test_kmc_kernel_equals_python_reference():
 def test_kmc_same_seed_same_numbers():
     r = small_rates()
     times = np.linspace(0, 200.0, 5)
-    a = pc.qd_h2_kmc(stream_states(3, 8), 64, r.mean_catalysts, r.k_e_by_m, r.k_dmg_by_m,
-                     r.k_decay, r.f_hydride, 20, times)
-    b = pc.qd_h2_kmc(stream_states(3, 8), 64, r.mean_catalysts, r.k_e_by_m, r.k_dmg_by_m,
-                     r.k_decay, r.f_hydride, 20, times)
+    a = qd_h2_kmc(stream_states(3, 8), 64, r.mean_catalysts, r.k_e_by_m, r.k_dmg_by_m,
+                  r.k_decay, r.f_hydride, 20, times)
+    b = qd_h2_kmc(stream_states(3, 8), 64, r.mean_catalysts, r.k_e_by_m, r.k_dmg_by_m,
+                  r.k_decay, r.f_hydride, 20, times)
     for x, y in zip(a, b):
         np.testing.assert_array_equal(x, y)
 
 
-def test_master_equation_matches_analytic_without_damage():
-    r = small_rates(k_lig=0.0)
+@pytest.mark.parametrize("k_lig", [0.0, 3e4])
+def test_closed_form_equals_master_equation(k_lig):
+    r = small_rates(k_lig=k_lig, catalyst_M=1e-6)
     t = np.linspace(0.0, 3600.0, 13)
-    det = pc.qd_h2_master(r, t)
-    ana = pc.qd_h2_analytic(r, t)
-    np.testing.assert_allclose(det["h2_per_qd"], ana, rtol=2e-3, atol=1e-6)
-    np.testing.assert_allclose(det["active_fraction"], 1.0, atol=1e-12)
+    det = qd_h2_master(r, t, rtol=1e-10)
+    np.testing.assert_allclose(closed_form(r, t), det["h2_per_qd"], rtol=1e-6, atol=1e-12)
+    if k_lig:
+        assert det["active_fraction"][-1] < 0.9      # damage matters in this case
+    else:
+        np.testing.assert_allclose(det["active_fraction"], 1.0, atol=1e-12)
 
 
 def test_damage_survival_is_erlang():
     t = np.linspace(0, 1e4, 50)
     k = np.array([1e-3, 4e-3])
-    s = pc.damage_survival(7, k, t)
+    s = damage_survival(7, k, t)
     for i, kk in enumerate(k):
         np.testing.assert_allclose(s[i], stats.gamma.sf(t, 7, scale=1 / kk), atol=1e-6)
+    for n in (1, 7, 20, 300):
+        for x in (0.0, 1e-3, 2.0, 25.0, 290.0, 750.0, 2000.0):
+            assert erlang_survival(n, x) == pytest.approx(stats.poisson.cdf(n - 1, x), rel=1e-10,
+                                                          abs=1e-300)
+    assert erlang_survival(0, 1.0) == 0.0
+
+
+def test_batch_kernel_equals_single_runs():
+    """qd_h2_batch over (sets x runs) = the closed form of each run's own rates."""
+    runs = obs.qd_runs()
+    keys = ["ton_1e-6M", "qe", "long_70h", "ph_3.5"]
+    sets = [table_values(), table_values(k_int_decay_per_s=30.0, pKa_hydride=6.0,
+                                         qd_particle_conc_M=2e-5)]
+    conds, grids, glen, idx, nout = obs._packed(tuple(keys))
+    pars = np.array([chem.parameters_vector(v) for v in sets])
+    h2, absorbed = qd_h2_batch(pars, conds, grids, glen, idx, nout)
+    for s, v in enumerate(sets):
+        for e, key in enumerate(keys):
+            run = runs[key]
+            r = chem.rates_from_scalars(pars[s], run.cond)
+            w = chem.poisson_weights(r.mean_catalysts, r.k_e_by_m.size - 1)
+            want = qd_h2_closed_form(w, r.k_e_by_m, r.k_dmg_by_m, r.k_decay, r.f_hydride,
+                                     r.n_crit, run.grid, run.out_idx) * r.n_qd_mol
+            np.testing.assert_allclose(h2[s, e, :nout[e]], want, rtol=1e-13)
+            assert absorbed[s, e] == r.absorbed_flux_mol_s
+
+
+def test_observables_batch_equals_loop():
+    ids = [o.id for o in MODEL.observations()]
+    sets = [table_values(), table_values(pvk_fw_k2_per_h=1.0, k_int_decay_per_s=0.1)]
+    batch = MODEL.observables_batch(sets, ids)
+    for v, b in zip(sets, batch):
+        single = MODEL.observables(v, ids)
+        assert set(single) == set(ids)
+        for i in ids:
+            x = single[i][0] if isinstance(single[i], tuple) else single[i]
+            y = b[i][0] if isinstance(b[i], tuple) else b[i]
+            assert x == pytest.approx(y, rel=1e-12), i
 
 
 def test_stochastic_agrees_with_master_equation_with_damage():
-    p = pc.parameters({"k_lig_per_s": 3e4})
+    p = table_values(k_lig_per_s=3e4)
     cfg = qd_config(catalyst__conc_M=3e-6, run__time_h=1.0, run__n_times=5,
                     solver__method="both", solver__n_qd=300, solver__n_streams=8)
-    out = pc.simulate_qd(cfg, p, seed=5)
+    out = simulate_qd(cfg, p, seed=5)
     assert out["active_fraction"][-1] < 0.9       # damage matters in this test
     z = (out["h2_per_qd_kmc"][1:] - out["h2_per_qd"][1:]) / out["h2_per_qd_kmc_se"][1:]
     assert np.all(np.abs(z) < 4.0)
     assert abs(out["active_fraction_kmc"][-1] - out["active_fraction"][-1]) < 0.1
-
-
-# ---- perovskite
-
-def test_finke_watzky_closed_form_matches_ode():
-    k1, k2 = 0.02, 2.5
-    sol = solve_ivp(lambda t, a: -k1 * a - k2 * a * (1 - a), (0, 10), [1.0], rtol=1e-10,
-                    atol=1e-12, dense_output=True)
-    t = np.linspace(0, 10, 21)
-    np.testing.assert_allclose(pc.finke_watzky_fraction(t, k1, k2), 1 - sol.sol(t)[0], atol=1e-7)
-
-
-def test_perovskite_trends():
-    p = pc.parameters()
-    rods = pc.Perovskite()
-    cubes = pc.Perovskite(morphology="cubes", pl_lifetime_ns=79.9, valence_band_V=1.49,
-                          band_gap_eV=2.36, br_vacancy_fraction=0.463)
-    native = pc.Perovskite(morphology="cubes", ligand="native", pl_lifetime_ns=79.9,
-                           valence_band_V=1.49, band_gap_eV=2.36, br_vacancy_fraction=0.463)
-    e = {k: float(pc.perovskite_efficiency(v, p, 1.0)) for k, v in
-         dict(rods=rods, cubes=cubes, native=native).items()}
-    assert e["rods"] > e["cubes"] > e["native"]
-    longer = pc.Perovskite(pl_lifetime_ns=250.0)
-    assert float(pc.perovskite_efficiency(longer, p, 1.0)) > e["rods"]
-    t = np.linspace(0, 18, 73)
-    run = pc.perovskite_run(rods, p, t)
-    assert run["h2_umol_g"][0] == 0 and np.all(np.diff(run["h2_umol_g"]) >= 0)
-    assert 0 < run["induction_h"] < 18
-
-
-def test_induction_time_of_a_shifted_line():
-    t = np.linspace(0, 18, 181)
-    assert pc.induction_time_h(t, np.maximum(0, 10 * (t - 2.0))) == pytest.approx(2.0)
-
-
-def test_stern_volmer_curve_static_limit():
-    p = pc.parameters()
-    c = np.array([0.0, 1e-6, 5e-6])
-    ratio = pc.stern_volmer_curve(c, 1e-6, p)
-    assert ratio[0] == pytest.approx(1.0)
-    assert np.all(np.diff(ratio) > 0)
-
-
-# ---- config and end to end
-
-def test_config_errors_name_key_and_allowed():
-    with pytest.raises(ConfigError, match="absorbed_power_mW"):
-        qd_config(light__source="monochromatic")
-    with pytest.raises(ConfigError, match="n_streams"):
-        qd_config(solver__n_qd=4, solver__n_streams=8)
-    with pytest.raises(ConfigError, match="pH"):
-        qd_config(solution__pH=14.5)
-    with pytest.raises(ConfigError, match="unknown"):
-        build(pc.PhotocatalysisConfig, {"parameters": {"k_nonsense": 1.0}})
-    with pytest.raises(ConfigError, match="parameters.k_et_per_s"):
-        build(pc.PhotocatalysisConfig, {"parameters": {"k_et_per_s": -1.0}})
-
-
-def test_reference_inputs_load():
-    for name in ("cdte_co_1e-6M", "cdte_co_1e-5M", "cdte_co_qe_400nm", "cdte_co_ph_scan",
-                 "cdte_co_kmc", "cdte_co_1e-6M_70h", "cdte_co_h2a_scan", "cspbbr3_rods",
-                 "cspbbr3_cubes", "cspbbr3_cubes_native", "cspbbr3_rods_native"):
-        assert pc.reference(name).model == "photocatalysis"
-
-
-def test_run_write_and_plot(tmp_path):
-    from sim.store import read_result, write_result
-
-    text = """model = "photocatalysis"
-system = "qd_catalyst"
-[catalyst]
-conc_M = 1.0e-6
-[run]
-time_h = 2.0
-n_times = 5
-[solver]
-method = "both"
-n_qd = 64
-n_streams = 4
-"""
-    exp = parse_experiment(text)
-    res = pc.MODEL.run(exp)
-    assert res["ton"][0] == 0 and res["ton"][-1] > 0
-    write_result(tmp_path / "r.h5", res, exp)
-    back = read_result(tmp_path / "r.h5")
-    assert back is not None
-    pc.MODEL.plot(res, tmp_path / "r.png")
-    assert (tmp_path / "r.png").stat().st_size > 1000
-    pv = parse_experiment('model = "photocatalysis"\nsystem = "perovskite_pt"\n'
-                          '[run]\ntime_h = 18.0\nn_times = 19\n')
-    res = pc.MODEL.run(pv)
-    assert res["h2_per_g"][-1] > 0
-    pc.MODEL.plot(res, tmp_path / "p.png")
-
-
-def test_quick_validation_rows():
-    rows = pc.MODEL.validate(quick=True)
-    names = [r.quantity for r in rows]
-    assert len(rows) == 12 and len(set((r.experiment, r.quantity) for r in rows)) == 12
-    assert any("stochastic" in n for n in names)
-    by = {r.quantity: r for r in rows}
-    # the recorded fit must still reproduce its own data with this code
-    for r in rows:
-        if r.role == "fitted":
-            assert r.passed, r
-    # exactly the four numbers the fit used are labelled "fitted"; the rest are predictions
-    fitted = {(r.experiment, r.quantity) for r in rows if r.role == "fitted"}
-    assert fitted == {("cdte_co_1e-6M", "TON at 30 h (1.0e-6 M catalyst)"),
-                      ("cdte_co_qe_400nm", "quantum efficiency at 400 nm, first 5 h"),
-                      ("cspbbr3_rods", "H2 at 18 h (rods)"),
-                      ("cspbbr3_rods", "apparent quantum yield")}
-    for q in ("pH of highest H2 (grid 3.5-6.5)", "H2 rate falls after ~30 h",
-              "induction period (rods)", "rods/cubes H2 at 18 h", "BF4- exchange gain (cubes)"):
-        assert by[q].role == "predicted", q
-    assert by["TON per catalyst: 1.0e-5 M vs 1.0e-6 M"].passed
-
-
-def test_data_files_consistent():
-    s1 = pc.table_s1()
-    assert len(s1) == 21
-    present = [r for r in s1 if r["ref"] == "present work"][0]
-    measured = {r["quantity"]: r for r in pc.read_data("cdte_co_h2.csv")}
-    assert float(present["ton_vs_catalyst"]) == float(measured["ton"]["value"]) == 14400
-    assert float(present["qe"]) == float(measured["quantum_efficiency"]["value"])
-    pv = {r["quantity"]: float(r["value"]) for r in pc.read_data("cspbbr3_h2.csv")}
-    from kinetics.analysis import band_edges
-    assert band_edges(pv["vb_V_cubes"], pv["gap_eV_cubes"])[1] == pytest.approx(pv["cb_V_cubes"])
-    assert band_edges(pv["vb_V_rods"], pv["gap_eV_rods"])[1] == pytest.approx(pv["cb_V_rods"])
-    rods = pc.reference("cspbbr3_rods").config.perovskite
-    assert rods.pl_lifetime_ns == pv["pl_lifetime_ns_rods"]
-    assert rods.br_vacancy_fraction == pv["pb_delta_fraction_rods"]
 
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
@@ -264,76 +283,280 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 def test_master_equation_property_no_damage(k_e, k_decay, f_h, m_bar):
     m_max = int(m_bar + 10 * math.sqrt(m_bar) + 12)
     m = np.arange(m_max + 1, dtype=float)
-    rates = pc.QDRates(n_qd_mol=1e-9, qd_M=1e-7, diameter_nm=2.7, mean_catalysts=m_bar,
-                       bound_fraction=1.0, k_abs_per_s=k_e, absorbed_flux_mol_s=1e-9,
-                       hole_M=0.1, f_hydride=f_h, k_e_by_m=np.where(m > 0, k_e, 0.0),
-                       k_dmg_by_m=np.zeros(m_max + 1), k_decay=k_decay, n_crit=5,
-                       catalyst_mol=1e-9)
+    rates = chem.QDRates(n_qd_mol=1e-9, qd_M=1e-7, diameter_nm=2.7, mean_catalysts=m_bar,
+                         bound_fraction=1.0, k_abs_per_s=k_e, absorbed_flux_mol_s=1e-9,
+                         hole_M=0.1, f_hydride=f_h, k_e_by_m=np.where(m > 0, k_e, 0.0),
+                         k_dmg_by_m=np.zeros(m_max + 1), k_decay=k_decay, n_crit=5,
+                         catalyst_mol=1e-9)
     t = np.linspace(0.0, 600.0, 7)
-    det = pc.qd_h2_master(rates, t)["h2_per_qd"]
-    ana = pc.qd_h2_analytic(rates, t)
+    det = qd_h2_master(rates, t)["h2_per_qd"]
     assert np.all(np.diff(det) >= -1e-12)
-    np.testing.assert_allclose(det, ana, rtol=5e-3, atol=1e-6)
+    np.testing.assert_allclose(det, closed_form(rates, t), rtol=1e-5, atol=1e-9)
+    # exact time integral of the two-state solution (no quadrature): the grid's trapezoid
+    # rule is within 5e-3 of it
+    w = chem.poisson_weights(m_bar, m_max)
+    exact = np.zeros_like(t)
+    for k in range(1, m_max + 1):
+        a = k_e / k
+        c = a * f_h
+        lam = a + c + k_decay
+        exact += w[k] * k * c * (a / lam) * (t - (1.0 - np.exp(-lam * t)) / lam)
+    np.testing.assert_allclose(det, exact, rtol=5e-3, atol=1e-6)
 
 
-# ---- the fit: few parameters, priors documented
+# ---- perovskite
 
-def test_fit_record_has_only_the_declared_parameters():
-    import json
-
-    from sim.paths import fitted_file
-
-    rec = json.loads(fitted_file("photocatalysis").read_text())
-    names = list(rec["parameters"])
-    assert names == list(pc.FITTED_CDTE + pc.FITTED_PVK)
-    assert len(names) <= 4
-    assert len(rec["rows"]) == 4        # two measured numbers per fitted pair
+def test_finke_watzky_closed_form_matches_ode():
+    k1, k2 = 0.02, 2.5
+    sol = solve_ivp(lambda t, a: -k1 * a - k2 * a * (1 - a), (0, 10), [1.0], rtol=1e-10,
+                    atol=1e-12, dense_output=True)
+    t = np.linspace(0, 10, 21)
+    np.testing.assert_allclose(finke_watzky_fraction(t, k1, k2), 1 - sol.sol(t)[0], atol=1e-7)
 
 
-def test_parameters_ignore_stale_fit_keys(monkeypatch):
-    monkeypatch.setattr(pc, "load_fitted",
-                        lambda name: {"pKa_hydride": 1.0, "pvk_alpha": 0.9,
-                                      "xe_incident_flux_umol_h": 123.0})
-    p = pc.parameters()
-    assert p["pKa_hydride"] == pc.PARAMETERS["pKa_hydride"].value
-    assert p["pvk_alpha"] == pc.PARAMETERS["pvk_alpha"].value
-    assert p["xe_incident_flux_umol_h"] == 123.0
-    assert pc.parameters({"pKa_hydride": 7.0})["pKa_hydride"] == 7.0
+def test_perovskite_trends():
+    p = table_values()
+    rods = Perovskite()
+    cubes = Perovskite(morphology="cubes", pl_lifetime_ns=79.9, valence_band_V=1.49,
+                       band_gap_eV=2.36, br_vacancy_fraction=0.463)
+    native = Perovskite(morphology="cubes", ligand="native", pl_lifetime_ns=79.9,
+                        valence_band_V=1.49, band_gap_eV=2.36, br_vacancy_fraction=0.463)
+    e = {k: float(perovskite_efficiency(v, p, 1.0)) for k, v in
+         dict(rods=rods, cubes=cubes, native=native).items()}
+    assert e["rods"] > e["cubes"] > e["native"]
+    longer = Perovskite(pl_lifetime_ns=250.0)
+    assert float(perovskite_efficiency(longer, p, 1.0)) > e["rods"]
+    t = np.linspace(0, 18, 73)
+    run = perovskite_run(rods, p, t)
+    assert run["h2_umol_g"][0] == 0 and np.all(np.diff(run["h2_umol_g"]) >= 0)
+    assert 0 < run["induction_h"] < 18
 
 
-def test_parameter_sources_say_which_are_fitted():
-    fitted = set(pc.FITTED_CDTE + pc.FITTED_PVK)
-    for name, par in pc.PARAMETERS.items():
-        assert par.source and par.unit and par.doc, name
-        if name in fitted:
-            assert par.source.startswith("fitted"), name
-        else:
-            assert not par.source.lower().startswith("fitted"), name
+def test_induction_time_of_a_shifted_line():
+    t = np.linspace(0, 18, 181)
+    assert induction_time_h(t, np.maximum(0, 10 * (t - 2.0))) == pytest.approx(2.0)
+    assert math.isnan(induction_time_h(t, np.zeros_like(t)))
 
 
 def test_rods_over_cubes_efficiency_linear_regime():
     """With little Pt (k_H << 1/tau) the efficiency ratio is
     (tau_r/tau_c) (v_r/v_c) exp(alpha (dG_r - dG_c)/kT): lifetimes, vacancies, band edges."""
-    p = pc.parameters()
-    rods = pc.reference("cspbbr3_rods").config.perovskite
-    cubes = pc.reference("cspbbr3_cubes").config.perovskite
+    p = table_values()
+    rods = obs.reference("cspbbr3_rods").config.perovskite
+    cubes = obs.reference("cspbbr3_cubes").config.perovskite
     x = 1e-6
-    got = pc.perovskite_efficiency(rods, p, x) / pc.perovskite_efficiency(cubes, p, x)
+    got = perovskite_efficiency(rods, p, x) / perovskite_efficiency(cubes, p, x)
     d_dg = (rods.band_gap_eV - rods.valence_band_V) - (cubes.band_gap_eV - cubes.valence_band_V)
     want = (rods.pl_lifetime_ns / cubes.pl_lifetime_ns
             * rods.br_vacancy_fraction / cubes.br_vacancy_fraction
-            * math.exp(p["pvk_alpha"] * d_dg / (pc.K_B_EV * 298.15)))
+            * math.exp(p["pvk_alpha"] * d_dg / (K_B_EV * 298.15)))
     assert got == pytest.approx(want, rel=1e-5)
-    # without a driving-force dependence only lifetimes and vacancies remain
     p0 = dict(p, pvk_alpha=0.0)
-    got0 = pc.perovskite_efficiency(rods, p0, x) / pc.perovskite_efficiency(cubes, p0, x)
+    got0 = perovskite_efficiency(rods, p0, x) / perovskite_efficiency(cubes, p0, x)
     assert got0 == pytest.approx(125.6 / 79.9 * 0.413 / 0.463, rel=1e-5)
 
 
 def test_bf4_gain_is_free_surface_ratio_in_linear_regime():
-    p = pc.parameters()
-    bf4 = pc.reference("cspbbr3_cubes").config.perovskite
-    native = pc.reference("cspbbr3_cubes_native").config.perovskite
+    p = table_values()
+    bf4 = obs.reference("cspbbr3_cubes").config.perovskite
+    native = obs.reference("cspbbr3_cubes_native").config.perovskite
     x = 1e-6
-    ratio = pc.perovskite_efficiency(bf4, p, x) / pc.perovskite_efficiency(native, p, x)
+    ratio = perovskite_efficiency(bf4, p, x) / perovskite_efficiency(native, p, x)
     assert ratio == pytest.approx(1.0 / (1.0 - p["pvk_long_ligand_coverage"]), rel=1e-5)
+
+
+def test_stern_volmer_curve_static_limit():
+    c = np.array([0.0, 1e-6, 5e-6])
+    ratio = stern_volmer_curve(c, 1e-6, table_values())
+    assert ratio[0] == pytest.approx(1.0)
+    assert np.all(np.diff(ratio) > 0)
+
+
+# ---- parameter table and observations
+
+def test_parameter_table_declares_every_knob():
+    assert len(TABLE.of_kind("calibrated")) == 4 and len(TABLE.of_kind("nuisance")) == 5
+    for p in TABLE:
+        assert p.unit and p.source and p.doc, p.name
+        if p.kind == "calibrated":
+            assert p.source.startswith("calibrated:"), p.name
+        elif p.kind == "nuisance":
+            assert p.source.startswith("nuisance:"), p.name
+        else:
+            assert not p.source.lower().startswith(("calibrated", "nuisance", "fitted")), p.name
+    # the table holds exactly what the two mechanisms read: the packed QD vector and the
+    # pvk_ names, each of which the perovskite mechanism needs
+    pvk = [n for n in TABLE.names if n.startswith("pvk_")]
+    assert set(TABLE.names) == set(chem.QD_PARAMETERS) | set(pvk)
+    native = obs.reference("cspbbr3_cubes_native").config.perovskite
+    for name in pvk:
+        values = table_values()
+        del values[name]
+        with pytest.raises(KeyError):
+            perovskite_run(native, values, np.linspace(0.0, 18.0, 5))
+
+
+def test_observations_match_observables_and_roles():
+    observations = MODEL.observations()
+    ids = [o.id for o in observations]
+    assert set(ids) == set(obs.QD_OBSERVABLES) | set(obs.PVK_OBSERVABLES)
+    held = {o.id for o in observations if not o.fit}
+    assert held == {"ton_order_loading", "rate_fall_30h", "induction_cubes",
+                    "rods_over_cubes_18h", "bf4_gain_cubes"}
+    by = {o.id: o for o in observations}
+    # rows decided by one value name it
+    assert "pKa_hydride" in by["ph_optimum"].note
+    assert "k_lig_per_s" in by["rate_fall_30h"].note
+    assert "pvk_alpha" in by["rods_over_cubes_18h"].note
+    assert "pvk_long_ligand_coverage" in by["bf4_gain_cubes"].note
+    # the measured numbers agree with the CSVs kept beside them
+    cdte = {r["quantity"]: float(r["value"]) for r in obs.read_data("cdte_co_h2.csv")
+            if r["unit"] != "text"}
+    assert by["ton_30h_1e-6M"].value == cdte["ton"]
+    assert by["qe_400nm"].value == pytest.approx(100 * cdte["quantum_efficiency"])
+    pv = {r["quantity"]: float(r["value"]) for r in obs.read_data("cspbbr3_h2.csv")}
+    assert by["h2_18h_rods"].value == pv["h2_18h_rods"]
+    assert by["bf4_gain_cubes"].value == pv["bf4_gain_cubes"]
+    assert by["aqy_rods"].min == pytest.approx(50 * pv["aqy"])
+    assert by["aqy_rods"].max == pytest.approx(200 * pv["aqy"])
+
+
+def test_margins_pass_exactly_when_the_old_criteria_do():
+    """The ordinal observables are margins >= 0 iff the statement holds."""
+    v = table_values()
+    res = obs.qd_batch([v, dict(v, pKa_hydride=7.0)], obs.QD_OBSERVABLES["ph_optimum"][0])
+    for r in res:
+        h2 = obs.ph_scan_h2(r)
+        best = obs.PH_GRID[int(np.argmax(h2))]
+        margin, text = obs._obs_ph(r)
+        assert (margin >= 0) == (abs(best - 5.5) <= 0.5 + 1e-9)
+        assert text == f"optimum pH {best:.1f}"
+    assert obs._obs_ph(res[1])[0] > 0 > obs._obs_ph(res[0])[0]
+
+
+# ---- config, [parameters] overrides, run
+
+def test_config_errors_name_key_and_allowed():
+    with pytest.raises(ConfigError, match="absorbed_power_mW"):
+        qd_config(light__source="monochromatic")
+    with pytest.raises(ConfigError, match="n_streams"):
+        qd_config(solver__n_qd=4, solver__n_streams=8)
+    with pytest.raises(ConfigError, match="pH"):
+        qd_config(solution__pH=14.5)
+    with pytest.raises(ConfigError, match="unknown key"):
+        build(PhotocatalysisConfig, {"parameters": {"k_et_per_s": 1.0}})   # no private section
+
+
+SHORT_QD = """model = "photocatalysis"
+system = "qd_catalyst"
+[catalyst]
+conc_M = 1.0e-6
+[run]
+time_h = 2.0
+n_times = 5
+"""
+
+
+def test_unknown_parameter_is_rejected_with_the_allowed_names():
+    with pytest.raises(ConfigError) as err:
+        parse_experiment(SHORT_QD + "[parameters]\nk_nonsense = 1.0\n")
+    msg = str(err.value)
+    assert "parameters.k_nonsense" in msg and "unknown parameter" in msg
+    assert "pKa_hydride" in msg and "pvk_alpha" in msg
+    with pytest.raises(ConfigError, match="out of range"):
+        parse_experiment(SHORT_QD + "[parameters]\npKa_hydride = 30.0\n")
+
+
+def test_parameters_override_changes_the_result_and_is_stamped(monkeypatch):
+    base_values = table_values()
+    monkeypatch.setattr(TABLE, "fitted_point", lambda: {})     # independent of the fit file
+    base = MODEL.run(parse_experiment(SHORT_QD))
+    changed = MODEL.run(parse_experiment(SHORT_QD + "[parameters]\nk_int_decay_per_s = 100.0\n"))
+    assert changed["ton"][-1] < 0.5 * base["ton"][-1]
+    assert base.parameters == base_values
+    assert changed.parameters["k_int_decay_per_s"] == 100.0
+    assert set(changed.parameters) == set(TABLE.names)
+    assert "fit_file" in changed.fit
+    pv = MODEL.run(parse_experiment('model = "photocatalysis"\nsystem = "perovskite_pt"\n'
+                                    '[run]\ntime_h = 18.0\nn_times = 19\n'
+                                    '[parameters]\npvk_fw_k2_per_h = 30.0\n'))
+    assert pv.parameters["pvk_fw_k2_per_h"] == 30.0
+    assert pv.summary["induction_time"].values < 1.0
+
+
+def test_reference_inputs_load():
+    for name in ("cdte_co_1e-6M", "cdte_co_1e-5M", "cdte_co_qe_400nm", "cdte_co_ph_scan",
+                 "cdte_co_kmc", "cdte_co_1e-6M_70h", "cdte_co_h2a_scan", "cspbbr3_rods",
+                 "cspbbr3_cubes", "cspbbr3_cubes_native", "cspbbr3_rods_native"):
+        exp = obs.reference(name)
+        assert exp.model == "photocatalysis" and exp.parameters == {}
+        if exp.config.system == "qd_catalyst":
+            assert exp.config.quantum_dots.conc_basis == "unreported"
+
+
+def test_run_write_and_plot(tmp_path, monkeypatch):
+    from sim.store import read_result, write_result
+
+    monkeypatch.setattr(TABLE, "fitted_point", lambda: {})
+    exp = parse_experiment(SHORT_QD + "[solver]\nmethod = \"both\"\nn_qd = 64\nn_streams = 4\n")
+    res = MODEL.run(exp)
+    assert res["ton"][0] == 0 and res["ton"][-1] > 0
+    write_result(tmp_path / "r.h5", res, exp)
+    back, prov = read_result(tmp_path / "r.h5")
+    assert back.parameters == pytest.approx(res.parameters)
+    assert "fit_file" in prov
+    MODEL.plot(res, tmp_path / "r.png")
+    assert (tmp_path / "r.png").stat().st_size > 1000
+    pv = parse_experiment('model = "photocatalysis"\nsystem = "perovskite_pt"\n'
+                          '[run]\ntime_h = 18.0\nn_times = 19\n')
+    res = MODEL.run(pv)
+    assert res["h2_per_g"][-1] > 0
+    MODEL.plot(res, tmp_path / "p.png")
+
+
+# ---- the same numbers as before the port (commit 8695f80)
+
+def _legacy_values():
+    legacy = json.loads((DATA / "legacy_fits_8695f80.json").read_text())["values"]["photocatalysis"]
+    return table_values(**legacy)
+
+
+def _old_rows():
+    rows = json.loads((DATA / "validate_8695f80.json").read_text())
+    return {(r["experiment"], r["quantity"]): r for r in rows if r["model"] == "photocatalysis"}
+
+
+def test_same_numbers_as_before_the_port():
+    """Table values + the legacy fitted values reproduce every old data row."""
+    old = _old_rows()
+    observations = {o.id: o for o in MODEL.observations()}
+    sim = MODEL.observables(_legacy_values(), list(observations))
+    assert len(sim) == len(old) - 1          # the stochastic row is a check now
+    for oid, ob in observations.items():
+        row = old[(ob.experiment, ob.quantity)]
+        value = sim[oid]
+        if isinstance(value, tuple):           # margins: the text is what the old row showed
+            x, text = value
+            if oid == "ph_optimum":
+                assert text == f"optimum pH {row['simulated']}"
+            else:
+                assert text == row["simulated"], oid
+        elif oid == "aqy_rods":
+            assert row["simulated"] == f"{value:.3g} %"
+            assert value == pytest.approx(0.04, rel=1e-6)
+        else:
+            assert value == pytest.approx(row["simulated"], rel=1e-6, abs=1e-6), oid
+        assert ob.passes(value[0] if isinstance(value, tuple) else value) == row["pass"], oid
+
+
+@pytest.mark.slow
+def test_checks_pass_and_reproduce_the_old_stochastic_row():
+    rows = run_checks(_legacy_values(), quick=False)
+    assert all(r.kind == "check" and r.role is None for r in rows)
+    failed = [r.quantity for r in rows if not r.passed]
+    assert not failed, failed
+    old = _old_rows()[("cdte_co_kmc", "mean H2 per QD at 10 h: stochastic (2000 QDs) vs master "
+                       "equation")]
+    kmc = rows[0]
+    assert (kmc.measured, kmc.simulated, kmc.deviation) == (old["measured"], old["simulated"],
+                                                            old["deviation"])

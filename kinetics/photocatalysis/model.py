@@ -1,0 +1,119 @@
+"""The photocatalysis model object: run an experiment, its reference observables and checks."""
+from __future__ import annotations
+
+import numpy as np
+
+from kinetics import analysis
+from sim.model import Model
+from sim.store import Result
+
+from .chemistry import MOLAR_MASS_G_MOL, cd_per_qd
+from .checks import run_checks
+from .config import PhotocatalysisConfig
+from .observables import NAME, evaluate
+from .parameters import TABLE
+from .perovskite import perovskite_run
+from .plots import plot_result
+from .simulate import qd_quantum_efficiency, simulate_qd, stern_volmer_curve
+
+__all__ = ["PhotocatalysisModel", "MODEL"]
+
+
+class PhotocatalysisModel(Model):
+    name = NAME
+    config_class = PhotocatalysisConfig
+    parameters = TABLE
+    # 9 free parameters on long ridges (photon flux x particle concentration x k_int_decay are
+    # not separately identified): tau ~ 150 steps, so 40 walkers x 6000 steps (~240 000
+    # compiled evaluations, ~3 min on one core) for an ESS of ~1000; the MAP needs Powell
+    # restarts to climb the ridges
+    fit_settings = {"walkers": 40, "steps": 6000, "quick": False, "map_maxfev": 1500,
+                    "map_restarts": 8}
+
+    # -- run
+    def run(self, experiment, progress=None) -> Result:
+        cfg = experiment.config
+        p = self.parameter_values(experiment)
+        if cfg.system == "perovskite_pt":
+            return self.stamp(self._run_perovskite(cfg, p), p)
+        sim = simulate_qd(cfg, p, experiment.seed)
+        r = sim["rates"]
+        res = Result(model=self.name, solver={"system": cfg.system, "method": cfg.solver.method,
+                                              "n_qd": cfg.solver.n_qd,
+                                              "n_streams": cfg.solver.n_streams,
+                                              "rtol": cfg.solver.rtol})
+        t_h = sim["time_s"] / 3600.0
+        res.add("time", t_h, "h", "irradiation time")
+        res.add("h2", sim["h2_umol"], "umol", "H2 evolved")
+        res.add("h2_per_qd", sim["h2_per_qd"], "molecules", "mean H2 per QD")
+        res.add("ton", sim["ton"], "1", "TON vs catalyst")
+        res.add("qe", sim["qe_cumulative"], "1", "cumulative quantum efficiency 2 n(H2)/n(photons)")
+        res.add("active_fraction", sim["active_fraction"], "1", "QDs not yet aggregated")
+        rate = np.gradient(sim["h2_umol"], t_h)
+        res.add("rate", rate, "umol h^-1", "H2 evolution rate")
+        if "h2_per_qd_kmc" in sim:
+            res.add("h2_per_qd_kmc", sim["h2_per_qd_kmc"], "molecules", "stochastic mean H2 per QD")
+            res.add("h2_per_qd_kmc_se", sim["h2_per_qd_kmc_se"], "molecules", "standard error")
+            res.note("kmc_events", sim["kmc_events"], "1", "Gillespie events")
+        c_grid = np.linspace(0.0, 20e-6, 11)
+        sv_qd_M = 1e-6
+        res.add("stern_volmer/catalyst", c_grid, "M", "catalyst concentration")
+        res.add("stern_volmer/I0_over_I", stern_volmer_curve(c_grid, sv_qd_M, p), "1",
+                f"simulated static quenching, {sv_qd_M:g} M QDs")
+        low = c_grid <= 4e-6
+        sv = analysis.stern_volmer_intensity(c_grid[low], res["stern_volmer/I0_over_I"][low],
+                                             p["qd_lifetime_ns"])
+        res.note("stern_volmer_K", sv.K_SV_per_M, "M^-1",
+                 "K_SV fitted to the simulated I0/I at <= 4 uM (analysis.stern_volmer_intensity)")
+        res.note("stern_volmer_kq", sv.kq_per_M_s, "M^-1 s^-1", "k_q = K_SV / tau0")
+        qd_mass_g = r.n_qd_mol * cd_per_qd(r.diameter_nm, cfg.quantum_dots.material) \
+            * MOLAR_MASS_G_MOL[cfg.quantum_dots.material]
+        res.add("h2_per_g", sim["h2_umol"] / qd_mass_g, "umol g^-1",
+                "H2 per gram of QD cores (ligands not counted)")
+        res.note("qd_diameter", r.diameter_nm, "nm", "Peng diameter")
+        res.note("qd_conc", r.qd_M, "M", "QD particle concentration")
+        res.note("mean_catalysts_per_qd", r.mean_catalysts, "1", "Poisson mean (Langmuir)")
+        res.note("bound_fraction", r.bound_fraction, "1", "catalyst bound to QDs")
+        res.note("HA_minus", r.hole_M, "M", "ascorbate monoanion at the set pH")
+        res.note("hydride_fraction", r.f_hydride, "1", "protonated intermediate fraction")
+        res.note("k_abs", r.k_abs_per_s, "s^-1", "photons absorbed per QD per second")
+        res.note("ton_final", float(sim["ton"][-1]), "1", "TON at the end")
+        res.note("h2_final", float(sim["h2_umol"][-1]), "umol", "H2 at the end")
+        res.note("qe_window", qd_quantum_efficiency(cfg, p), "1",
+                 f"QE over the first {min(cfg.run.qe_window_h, cfg.run.time_h):g} h")
+        return self.stamp(res, p)
+
+    def _run_perovskite(self, cfg, p) -> Result:
+        pv = cfg.perovskite
+        t_h = np.linspace(0.0, cfg.run.time_h, cfg.run.n_times)
+        out = perovskite_run(pv, p, t_h)
+        res = Result(model=self.name, solver={"system": cfg.system,
+                                              "method": "closed form FW + trapezoid"})
+        res.add("time", t_h, "h", "irradiation time")
+        res.add("h2_per_g", out["h2_umol_g"], "umol g^-1", "H2 per gram of nanocrystals")
+        res.add("h2", out["h2_umol_g"] * pv.mass_mg * 1e-3, "umol", "H2 evolved")
+        res.add("rate", out["rate_umol_g_h"], "umol g^-1 h^-1", "H2 evolution rate")
+        res.add("pt_fraction", out["pt_fraction"], "1", "Pt precursor reduced (Finke–Watzky)")
+        _, cb = analysis.band_edges(pv.valence_band_V, pv.band_gap_eV)
+        res.note("conduction_band", cb, "V vs NHE", "CB = VB − Eg")
+        res.note("induction_time", out["induction_h"], "h", "extrapolated induction period")
+        res.note("aqy", out["aqy"], "1", "apparent quantum yield with Pt formed")
+        res.note("h2_per_g_final", float(out["h2_umol_g"][-1]), "umol g^-1", "H2 at the end")
+        return res
+
+    def plot(self, result, path) -> None:
+        plot_result(result, path)
+
+    # -- reference observables and checks
+    def observables(self, values: dict, ids, quick: bool = False) -> dict:
+        return evaluate([values], ids)[0]
+
+    def observables_batch(self, values_list, ids, quick: bool = False) -> list[dict]:
+        # every QD run of every parameter set in one parallel compiled call
+        return evaluate(list(values_list), ids)
+
+    def checks(self, quick: bool = False, progress=None) -> list:
+        return run_checks(self.parameters.values(), quick=quick)
+
+
+MODEL = PhotocatalysisModel()

@@ -1,0 +1,141 @@
+"""The parameter table of the photocatalysis model: every number of both mechanisms.
+
+Two systems share the table (names starting ``pvk_`` belong to CsPbBr3 + Pt, the
+others to CdTe QDs + the cobalt catalyst).  Kinds (see :mod:`sim.params`):
+
+* ``fixed``       literature values (source = citation) and stated assumptions
+                  (source = "assumed: why");
+* ``calibrated``  rate constants inferred by ``nanokin fit photocatalysis``; their priors
+                  say what was known before looking at the reference data;
+* ``nuisance``    experimental inputs the papers did not report (photon fluxes, the
+                  basis of "1.0e-4 M QDs", the native ligand coverage), with priors from
+                  the stated setup.
+
+Values that were chosen while looking at a validation row are calibrated or nuisance.
+Where a row is decided by one fixed value, the observation's ``note`` in
+``inputs/data/photocatalysis_observations.toml`` names it: ``pvk_alpha`` (rods/cubes
+ratio) and the ligand-damage budget ``k_lig_per_s`` / ``n_ligand_crit`` (rate fall
+after ~30 h).
+"""
+from __future__ import annotations
+
+from kinetics.analysis import peng_diameter_nm
+from sim.params import Parameter, ParameterTable, Prior
+
+from .chemistry import cd_per_qd
+
+__all__ = ["TABLE", "STATED_QD_CONC_M", "CD_READING_PARTICLE_CONC_M"]
+
+#: seed 001: "TGA-CdTe QDs (1.0e-4 M)", first exciton 514.7 nm (D = 2.7 nm, Peng)
+STATED_QD_CONC_M = 1.0e-4
+CD_READING_PARTICLE_CONC_M = STATED_QD_CONC_M / cd_per_qd(peng_diameter_nm(514.7, "CdTe"), "CdTe")
+
+_BRUSH = ("estimate from Brown et al., JACS 2012, 134, 5627 (thiolate-capped CdS + ascorbate: "
+          "activity lost after ~4 h at ~1 absorbed photon ms^-1, i.e. ~1.4e7 photons per "
+          "particle): damage probability per transferred electron n_ligand_crit/1.4e7 = 1.4e-6, "
+          "times k_hole[HA-] + k_bet at pH 5.5, 0.28 M H2A (1.8e7 s^-1); a CdS-nanorod budget, "
+          "not measured for TGA-CdTe")
+
+TABLE = ParameterTable("photocatalysis", [
+    # ------------------------------------------------------------------ CdTe QDs + Co catalyst
+    Parameter("qd_lifetime_ns", 20.8, "ns", "fixed", "seed 001 ESI, TCSPC (Stern-Volmer section)",
+              "intrinsic exciton lifetime tau0 of the TGA-CdTe QDs"),
+    Parameter("k_et_per_s", 2.0e8, "s^-1", "fixed",
+              "assumed: QD -> molecular acceptor electron transfer spans 1e8-1e10 s^-1 (Wilker "
+              "et al. 2014; Young et al. 2016); the low end, not measured for this catalyst",
+              "electron transfer to one bound catalyst"),
+    Parameter("langmuir_K_per_M", 1.0e6, "M^-1", "fixed",
+              "assumed: order of thiolate/carboxylate-anchored complexes on QD surfaces",
+              "catalyst binding constant per surface site"),
+    Parameter("binding_sites_per_qd", 20.0, "1", "fixed",
+              "assumed: TGA carboxylate/thiolate sites available to the catalyst",
+              "catalyst binding sites per QD"),
+    Parameter("k_hole_per_M_s", 5.0e7, "M^-1 s^-1", "fixed",
+              "assumed: hole capture by HA- at the QD surface", "hole scavenging by HA-"),
+    Parameter("k_bet_per_s", 5.0e6, "s^-1", "fixed", "assumed: back electron transfer Co(I) -> QD hole",
+              "charge recombination before the hole is filled"),
+    Parameter("k_lig_per_s", 25.0, "s^-1", "fixed", _BRUSH,
+              "hole oxidation of a thiolate ligand (with n_ligand_crit: the damage budget that "
+              "decides the rate-fall row)"),
+    Parameter("n_ligand_crit", 20.0, "1", "fixed",
+              "assumed: oxidised ligands per QD before it aggregates (sets only the sharpness of "
+              "the loss; the budget is fixed by k_lig_per_s)", "damage threshold"),
+    Parameter("k_int_decay_per_s", 1.0, "s^-1", "calibrated",
+              "calibrated: TON 14 400 (30 h) and QE 5.32 % (seed 001); prior centre 1 s^-1, the "
+              "order of Co(I)/Co(III)-H intermediate lifetimes, +-1.5 decades",
+              "decay of the one-electron intermediate Co(I)/Co-H",
+              bounds=(1e-4, 1e4), prior=Prior("lognormal", 1.5)),
+    Parameter("pKa_hydride", 10.5, "1", "calibrated",
+              "calibrated: the pH scan (seed 001 Fig. S6b, optimum 5.5); prior centre 10.5, "
+              "hydridocobaloxime HCo(dmgH)2L in water (Schrauzer & Holland, JACS 1971, 93, 1505; "
+              "recalled value, not re-checked), a different catalyst class from the N2S2 cobalt "
+              "dithiolate of seed 001, for which no measurement exists: sd 2.5 pH units",
+              "pKa of the Co(III)-H / Co(I) couple (fraction protonated 1/(1 + 10^(pH - pKa)))",
+              bounds=(3.0, 16.0), prior=Prior("normal", 2.5)),
+    Parameter("pKa1_ascorbic", 4.17, "1", "fixed", "CRC Handbook (25 °C)", "H2A <-> HA-"),
+    Parameter("pKa2_ascorbic", 11.57, "1", "fixed", "CRC Handbook (25 °C)", "HA- <-> A2-"),
+    Parameter("epsilon_ratio_excitation", 2.5, "1", "fixed",
+              "assumed: eps(400 nm)/eps(first exciton) of small CdTe QDs (absorption spectra "
+              "rise ~2-3x from the first exciton to 400 nm)",
+              "absorption at the excitation band relative to the first exciton"),
+    Parameter("xe_incident_flux_umol_h", 2000.0, "umol photons h^-1", "nuisance",
+              "nuisance: seed 001 states a 300 W Xe lamp with a >400 nm cut-off, no power; prior "
+              "20 mW-1 W on the sample in the 400-520 nm band (spot of a few cm^2), i.e. "
+              "~2000 umol h^-1 of ~460 nm photons, +-0.6 decades",
+              "incident photon flux of the >400 nm Xe lamp in the QD absorption band",
+              bounds=(10.0, 1e5), prior=Prior("lognormal", 0.6)),
+    Parameter("xe_bandpass_absorbed_power_mW", 20.0, "mW", "nuisance",
+              "nuisance: seed 001 measured the power absorbed in the QE experiment (300 W Xe, "
+              "400 nm band-pass, thermal sensor) but does not report it; prior 20 mW, typical "
+              "for a band-pass-filtered 300 W Xe lamp on a sample absorbing ~10-40 %, "
+              "+-0.5 decades",
+              "power absorbed by the QDs in the quantum-efficiency measurement",
+              bounds=(0.1, 1000.0), prior=Prior("lognormal", 0.5)),
+    Parameter("qd_particle_conc_M", CD_READING_PARTICLE_CONC_M, "M", "nuisance",
+              "nuisance: seed 001 states '1.0e-4 M' TGA-CdTe QDs without saying what is counted; "
+              "read as Cd (1.0e-4 M / ~152 Cd per 2.7 nm QD = 6.6e-7 M particles, the table "
+              "value) or as particles (1.0e-4 M); flat in log10 over both readings, with room "
+              "for yield and sizing error",
+              "QD particle concentration of experiments with quantum_dots.conc_basis = "
+              "'unreported' (seed 001)",
+              bounds=(2e-7, 2e-4), prior=Prior("loguniform")),
+    # ------------------------------------------------------------------ CsPbBr3 + Pt
+    Parameter("pvk_absorbed_flux_umol_g_h", 1.0e5, "umol photons g^-1 h^-1", "nuisance",
+              "nuisance: seed 002 states visible light (>= 400 nm), neither lamp power nor "
+              "photocatalyst mass in the main text; prior ~2000 umol h^-1 of photons in the "
+              "CsPbBr3 band (400-520 nm, 300 W Xe) mostly absorbed by 10-50 mg, "
+              "i.e. 1e5 umol g^-1 h^-1, +-0.7 decades",
+              "photons absorbed per gram of nanocrystals",
+              bounds=(1e2, 1e8), prior=Prior("lognormal", 0.7)),
+    Parameter("pvk_k_ref_per_s", 1.0e4, "s^-1", "calibrated",
+              "calibrated: AQY ~0.04 % and 240 umol g^-1 at 18 h (rods, seed 002); no literature "
+              "value for this lumped interfacial rate: prior 1e4 s^-1 +-2 decades",
+              "interfacial e- transfer to Pt/H+ at dG_ref, full Pt, no ligands",
+              bounds=(1e-2, 1e12), prior=Prior("lognormal", 2.0)),
+    Parameter("pvk_alpha", 0.5, "1", "fixed",
+              "symmetric transfer coefficient of Butler-Volmer kinetics (Bard & Faulkner, "
+              "Electrochemical Methods, 2nd ed., §3.3)",
+              "transfer coefficient of the driving-force dependence (decides the rods/cubes "
+              "ratio: 1.40 exp(5.45 alpha))"),
+    Parameter("pvk_long_ligand_coverage", 0.5, "1", "nuisance",
+              "nuisance: the native oleylammonium/oleate coverage of the cubes is not reported "
+              "(seed 002 FT-IR shows removal but no density); prior 0.5 +- 0.2",
+              "surface fraction blocked by native long-chain ligands (BF4- gain = 1/(1 - c))",
+              bounds=(0.0, 0.95), prior=Prior("normal", 0.2)),
+    Parameter("pvk_fw_k1_per_h", 0.01, "h^-1", "fixed",
+              "assumed: Finke-Watzky nucleation much slower than growth, k2/k1 ~ 1e2-1e4 "
+              "(Finney & Finke, J. Colloid Interface Sci. 2008, 317, 351)",
+              "Finke-Watzky nucleation A -> B"),
+    Parameter("pvk_fw_k2_per_h", 3.0, "h^-1", "calibrated",
+              "calibrated: induction period ~2 h of the rods (seed 002 Fig. 2d); prior centre "
+              "3 h^-1, in-situ photodeposition of ~1 wt% Pt taken as complete within ~1-2 h of "
+              "Xe irradiation (the value used before, chosen with that row in view), +-0.5 decades",
+              "Finke-Watzky autocatalytic growth A + B -> 2B (per A0)",
+              bounds=(0.03, 300.0), prior=Prior("lognormal", 0.5)),
+    Parameter("pvk_dG_ref_eV", 1.0, "eV", "fixed", "definition: reference driving force of k_ref",
+              "dG_ref"),
+    Parameter("pvk_vacancy_ref", 0.463, "1", "fixed",
+              "definition: the cubes' Pb(δ+) fraction (seed 002, Table S5)", "v_ref of k_ref"),
+    Parameter("pvk_E_H2_V", 0.0, "V vs NHE", "fixed", "E(H+/H2) at pH ~0 (saturated HBr)",
+              "proton couple"),
+])

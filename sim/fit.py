@@ -44,6 +44,8 @@ from sim.reference import Observation, data_rows, log_likelihood
 __all__ = ["Problem", "calibrate", "validate_model", "cross_validate", "tree_state",
            "FitResult", "DEFAULT_SETTINGS"]
 
+MAX_STORED_SAMPLES = 4000   # posterior samples kept in the fit's HDF5 file
+
 DEFAULT_SETTINGS = {"walkers": 16, "steps": 400, "burn": None, "quick": False, "map_maxfev": 400,
                     "map_restarts": 0}
 
@@ -325,14 +327,18 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
     sampler.run_mcmc(p0, n_steps, progress=progress)
     chain = sampler.get_chain(discard=n_burn)            # (steps, walkers, k)
     logp = sampler.get_log_prob(discard=n_burn)
-    flat_z = chain.reshape(-1, k)
     flat_lp = logp.reshape(-1)
     tau = emcee.autocorr.integrated_time(chain, tol=0) if chain.shape[0] > 1 else np.full(k, np.nan)
     tau = np.maximum(np.asarray(tau, float), 1.0)
     kept = chain.shape[0]
     ess = n_walkers * kept / tau
-    samples = np.column_stack([[p.from_z(z) for z in flat_z[:, i]]
-                               for i, p in enumerate(problem._params)]) if k else flat_z
+    # Stored samples: thinned by half the shortest autocorrelation time (nearly
+    # independent draws) and to at most MAX_STORED_SAMPLES; diagnostics use the full chain.
+    thin = max(1, int(np.min(tau) // 2)) if k else 1
+    thin = max(thin, int(math.ceil(kept * n_walkers / MAX_STORED_SAMPLES)))
+    thin_z = chain[::-1][::thin][::-1].reshape(-1, k)   # keep the last step of every walker
+    samples = np.column_stack([[p.from_z(z) for z in thin_z[:, i]]
+                               for i, p in enumerate(problem._params)]) if k else thin_z
 
     # rows at the MAP: what the fit does to each observation it used
     map_vals = problem.values(z_map)
@@ -347,7 +353,7 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
         q05, q50, q95 = np.quantile(samples[:, i], [0.05, 0.5, 0.95])
         params[p.name] = {"kind": p.kind, "unit": p.unit, "map": float(p.from_z(z_map[i])),
                           "median": float(q50), "q05": float(q05), "q95": float(q95),
-                          "sd_z": float(np.std(flat_z[:, i])),
+                          "sd_z": float(np.std(thin_z[:, i])),
                           "prior": p.prior.text(p.unit), "bounds": list(p.bounds),
                           "tau": float(tau[i]), "ess": float(ess[i])}
     samples_bytes = np.ascontiguousarray(samples, dtype="<f8").tobytes()
@@ -361,7 +367,7 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
         "observations_held_out": [o.id for o in held],
         "log_posterior_map": float(lp_map),
         "map_rows": map_rows,
-        "sampler": {"walkers": n_walkers, "steps": n_steps, "burn": n_burn, "thin": 1,
+        "sampler": {"walkers": n_walkers, "steps": n_steps, "burn": n_burn, "thin": thin,
                     "quick_model": problem.quick, "evaluations": problem.evaluations,
                     "acceptance": float(np.mean(sampler.acceptance_fraction)),
                     "tau_reliable": bool(kept >= 50 * float(np.max(tau))) if k else True,

@@ -19,8 +19,10 @@ class PhotodopingModel(Model):
     name = "photodoping"
     config_class = PhotodopingConfig
     parameters = TABLE
-    # the likelihood needs only the three photostationary plateaus (compiled, ~1 ms a set)
-    fit_settings = {"walkers": 32, "steps": 3000, "quick": False}
+    # The likelihood needs only the three photostationary plateaus (compiled detailed balance,
+    # ~0.5 ms a parameter set on one core).  The Auger rate is prior-dominated with a curved
+    # tail against k0 (integrated autocorrelation ~200 steps), hence the long chains.
+    fit_settings = {"walkers": 24, "steps": 15000, "quick": False}
 
     def run(self, experiment, progress=None) -> Result:
         cfg = experiment.config

@@ -1,0 +1,138 @@
+"""The photodoping Model: run an experiment, and the reference observables and checks."""
+from __future__ import annotations
+
+import numpy as np
+
+from kinetics.photodoping import checks as _checks
+from kinetics.photodoping.config import PhotodopingConfig
+from kinetics.photodoping.observables import (dd_spectrum, intermediate_state,
+                                              reference_observables_batch, simulated_plateau,
+                                              t_fraction)
+from kinetics.photodoping.parameters import TABLE, irradiance_mW_cm2, mass_conc_ug_per_mL
+from kinetics.photodoping.plots import plot as _plot
+from kinetics.photodoping.solve import ensemble, simulate, stationary_potential_V
+from sim.model import Model
+from sim.store import Result
+
+
+class PhotodopingModel(Model):
+    name = "photodoping"
+    config_class = PhotodopingConfig
+    parameters = TABLE
+    # The likelihood needs only the three photostationary plateaus (compiled detailed balance,
+    # ~0.5 ms a parameter set on one core).  The Auger rate is prior-dominated with a curved
+    # tail against k0 (integrated autocorrelation ~200 steps), hence the long chains.
+    fit_settings = {"walkers": 24, "steps": 15000, "quick": False}
+
+    def run(self, experiment, progress=None) -> Result:
+        cfg = experiment.config
+        values = self.parameter_values(experiment)
+        methods = ["master", "kmc"] if cfg.solver.method == "both" else [cfg.solver.method]
+        res = Result(model=self.name, solver={
+            "method": cfg.solver.method, "max_states": cfg.solver.max_states,
+            "rtol": cfg.solver.rtol, "atol": cfg.solver.atol,
+            "integrator": "TR-BDF2, step doubling (sim.master)",
+            "kmc": "Gillespie direct method, one xoshiro256** stream per particle"})
+        main = None
+        for method in methods:
+            traj = simulate(cfg, values, experiment.seed, method)
+            ens = ensemble(cfg, values, traj)
+            prefix = "" if main is None else "kmc/"
+            if main is None:
+                main = (traj, ens)
+            self._record(res, traj, ens, prefix)
+        traj, ens = main
+        t = traj.times_s
+        res.add("time", t, "s", "illumination time")
+        res.add("time_min", t / 60.0, "min", "illumination time")
+        if cfg.material.kind == "mil125":
+            nu, spec_ = dd_spectrum(cfg, values, ens["electrons_per_node"])
+            res.add("dd_wavenumber", nu, "cm^-1", "wavenumber of the d-d spectrum")
+            res.add("dd_absorbance", spec_, "absorbance",
+                    "Ti3+ d-d absorbance (times x wavenumbers), Gaussian bands")
+            res.add("node_state_fraction", ens["node_state_fractions"], "fraction",
+                    "fraction of nodes holding k H+-e- pairs (times x k = 0..K)")
+            inter, fin = intermediate_state(ens["node_state_fractions"])
+            res.note("intermediate_pairs_per_node", inter, "pairs",
+                     "purest node charge state on the way to the final one (set by the "
+                     "ladder input: parameters ladder_*)")
+            res.note("intermediate_peak_fraction",
+                     float(ens["node_state_fractions"][:, inter].max()) if inter >= 0 else 0.0,
+                     "fraction", "largest fraction of nodes in the intermediate state")
+            res.note("final_dominant_pairs_per_node", fin, "pairs", "dominant state at t_end")
+        x = ens["electrons_per_particle"]
+        final = ens["stationary_electrons_per_particle"]
+        fc = values["ferrocene_V_vs_NHE"]
+        res.note("E_oc_final_V_vs_Fc", float(ens["E_F_V_vs_Fc"][-1]), "V",
+                 f"E_F at t_end, vs Fc+/0 taken at {fc:g} V vs NHE")
+        res.note("E_oc_photostationary_V_vs_Fc", stationary_potential_V(cfg, values, traj) - fc,
+                 "V", "E_F of the photostationary charge, vs Fc+/0")
+        irr = irradiance_mW_cm2(cfg, values)
+        res.note("irradiance_mW_cm2", irr, "mW cm^-2",
+                 "from [light] power_mW / area_cm2" if cfg.light.power_mW is not None else
+                 "not stated in the file: nuisance parameter irradiance_mW_cm2")
+        res.note("colloid_conc_ug_per_mL", mass_conc_ug_per_mL(cfg, values), "ug/mL",
+                 "from [sample] mass_conc_ug_per_mL" if cfg.sample.mass_conc_ug_per_mL is not None
+                 else "not stated in the file: nuisance parameter colloid_conc_ug_per_mL")
+        if irr > 0.0:
+            from sim.config import replace
+            up, down = (simulated_plateau(replace(cfg, **{"light.power_mW": irr * f,
+                                                          "light.area_cm2": 1.0}),
+                                          values, max_states=cfg.solver.max_states)
+                        for f in (10.0, 0.1))
+            res.note("E_oc_shift_per_decade_light_mV", 1000.0 * (up - down) / 2.0, "mV",
+                     "prediction: photostationary E_oc change per tenfold light power")
+        res.note("E_oc_final_V_vs_NHE", float(ens["E_F_V_vs_NHE"][-1]), "V", "E_F at t_end")
+        res.note("electrons_per_node_final", float(ens["electrons_per_node"][-1]), "e-/node",
+                 "at t_end (per nm^3 for an oxide: see electrons_per_nm3_final)")
+        res.note("electrons_per_nm3_final", float(ens["electrons_per_nm3"][-1]), "nm^-3",
+                 "at t_end")
+        res.note("electrons_per_particle_stationary", float(final), "e-",
+                 "photostationary mean (detailed balance of the chain)")
+        res.note("t90_s", t_fraction(t, x, final), "s",
+                 "time to 90 % of the photostationary charge")
+        res.note("sites_per_particle", int(traj.classes[0].sites), "e-",
+                 "capacity of the (first) size class")
+        res.note("coarse_graining", int(max(pc.lump for pc in traj.classes)), "e-/step",
+                 "electrons per chain step (1 = exact)")
+        res.solver["steps"] = traj.steps
+        res.solver["kmc_events"] = traj.events
+        return self.stamp(res, values)
+
+    @staticmethod
+    def _record(res, traj, ens, prefix):
+        res.add(prefix + "electrons_per_particle", ens["electrons_per_particle"], "e-",
+                "mean stored electrons per particle")
+        res.add(prefix + "electrons_per_node", ens["electrons_per_node"], "e-/node",
+                "stored H+-e- pairs per acceptor unit (Ti8 node; nm^3 for an oxide)")
+        res.add(prefix + "electrons_per_nm3", ens["electrons_per_nm3"], "nm^-3",
+                "stored electrons per nm^3 of particle")
+        res.add(prefix + "E_F_vs_NHE", ens["E_F_V_vs_NHE"], "V",
+                "Fermi level = open-circuit potential E_oc, vs NHE")
+        res.add(prefix + "E_F_vs_Fc", ens["E_F_V_vs_Fc"], "V", "E_oc vs Fc+/0")
+        res.add(prefix + "bleach_fraction", ens["bleach_fraction"], "fraction",
+                "bleached fraction of the band-edge absorption")
+        if traj.sem_electrons is not None:
+            res.add(prefix + "electrons_per_particle_sem", traj.sem_electrons, "e-",
+                    "standard error of the kMC ensemble mean")
+        res.add(prefix + "class_diameter", np.array([pc.diameter_nm for pc in traj.classes]),
+                "nm", "diameter of each size class")
+        res.add(prefix + "class_weight", traj.weights, "fraction", "number fraction per class")
+
+    def plot(self, result, path) -> None:
+        _plot(result, path)
+
+    # ------------------------------------------------------------------ calibration interface
+    def observables(self, values, ids, quick: bool = False) -> dict:
+        return reference_observables_batch([values], ids, quick)[0]
+
+    def observables_batch(self, values_list, ids, quick: bool = False) -> list[dict]:
+        return reference_observables_batch(list(values_list), ids, quick)
+
+    def checks(self, quick: bool = False, progress=None, values=None) -> list:
+        """Self-checks at ``values`` (default: the table with the recorded fit)."""
+        return _checks.all_checks(values if values is not None else self.parameters.values(),
+                                  quick, progress)
+
+
+MODEL = PhotodopingModel()

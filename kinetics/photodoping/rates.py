@@ -1,0 +1,198 @@
+"""Particles, light absorption and the birth/death rate tables of one particle size.
+
+Rates (s^-1 per particle) for a particle holding n electrons, theta = n/N_s:
+
+absorption      k_abs(n) = Phi pi R^2 Q(alpha(n) R), alpha(n) = alpha0 (1 - b_max theta),
+                Q(y) = 1 - [1 - e^{-2y}(1 + 2y)]/(2y^2) the absorbed fraction of a sphere;
+                Phi the photon flux density averaged over the optical path.
+charging yield  phi(n) = k_q[Q] / (k_q[Q] + k_rec + k_A theta^p);
+                birth(n) = beta k_abs(n) phi(n) (beta: current doubling).
+back reaction   death(n) = A k0 exp[-alpha_BV F (E_n - E_c)/RT]   (cathodic Butler-Volmer);
+                with ``reversible`` the anodic branch A k0 exp[(1 - alpha_BV) F (E_{n+1} - E_c)/RT]
+                adds to birth(n) (detailed balance with the couple in the dark).
+
+When N_s exceeds ``max_states`` the chain is coarse-grained: L = ceil(N_s / max_states)
+electrons per step with rates divided by L (same drift, L times the variance).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from kinetics.photodoping.parameters import irradiance_mW_cm2, ladder, mass_conc_ug_per_mL
+from kinetics.photodoping.thermo import step_potential, thermal_voltage
+from kinetics.photophysics import photon_flux
+from sim.rng import child_seeds
+from structures.frameworks import mil125_node_density_per_nm3
+
+
+def sphere_absorbed_fraction(y):
+    """Q(y): fraction of light hitting a sphere that it absorbs, y = alpha R (no refraction).
+
+    Q = 1 - [1 - e^{-2y}(1 + 2y)]/(2y^2); Q -> 4y/3 for y -> 0 (sigma = alpha V) and Q -> 1.
+    """
+    y = np.asarray(y, dtype=float)
+    small = y < 1e-3
+    ys = np.where(small, 1.0, y)
+    big = 1.0 - (1.0 - np.exp(-2 * ys) * (1 + 2 * ys)) / (2 * ys ** 2)
+    series = 4.0 * y / 3.0 - y ** 2 + 8.0 * y ** 3 / 15.0   # Taylor series near 0
+    return np.where(small, series, big)
+
+
+@dataclass
+class ParticleClass:
+    """One particle size and its chain: n = L*j electrons, j = 0 ... J."""
+
+    diameter_nm: float
+    sites: int            # N_s: electron capacity
+    nodes: float          # acceptor units (Ti8 nodes; for an oxide, nm^3 of volume)
+    lump: int             # L
+    birth: np.ndarray     # per chain state j (s^-1)
+    death: np.ndarray
+    potential_V: np.ndarray   # E_F at n = L*j (V vs NHE), for output
+    volume_nm3: float
+
+
+def sites_for(cfg, values, diameter_nm: float) -> tuple[int, float]:
+    """(capacity N_s, acceptor units): MIL-125 nodes x ladder length, or oxide V x capacity."""
+    volume = math.pi / 6.0 * diameter_nm ** 3
+    if cfg.material.kind == "mil125":
+        nodes = mil125_node_density_per_nm3() * volume
+        return max(1, int(round(nodes * len(ladder(values))))), nodes
+    return max(1, int(round(volume * cfg.material.capacity_per_nm3))), volume
+
+
+def photon_flux_density(cfg, values, sample_absorbance: float = 0.0) -> float:
+    """Photons cm^-2 s^-1 averaged over the optical path (inner-filter corrected)."""
+    phi0 = photon_flux(irradiance_mW_cm2(cfg, values) * 1e-3, cfg.light.wavelength_nm)
+    a = sample_absorbance
+    if a <= 1e-9:
+        return phi0
+    return phi0 * (1.0 - 10.0 ** (-a)) / (a * math.log(10.0))
+
+
+def chain_states(sites: int, max_states: int) -> tuple[int, np.ndarray]:
+    """(L, n = L*j for j = 0 ... N_s // L) of the (possibly coarse-grained) chain."""
+    lump = max(1, math.ceil(sites / max_states))
+    j = np.arange(sites // lump + 1)
+    return lump, (j * lump).astype(float)
+
+
+def rate_tables(cfg, values, diameter_nm: float, flux_cm2_s: float,
+                max_states: int | None = None) -> ParticleClass:
+    """Birth/death rates of one particle size on its (possibly coarse-grained) chain."""
+    v = values
+    sites, nodes = sites_for(cfg, v, diameter_nm)
+    lump, n = chain_states(sites, max_states or cfg.solver.max_states)
+    theta = n / sites
+    radius_cm = 0.5 * diameter_nm * 1e-7
+    area_nm2 = math.pi * diameter_nm ** 2
+    alpha = v["absorption_coefficient_per_cm"] * (1.0 - v["bleach_max"] * theta)
+    k_abs = flux_cm2_s * math.pi * radius_cm ** 2 * sphere_absorbed_fraction(alpha * radius_cm)
+    kq = v["hole_transfer_per_M_s"] * cfg.quencher.conc_M
+    denom = kq + v["recombination_per_s"] + v["auger_per_s"] * theta ** v["auger_exponent"]
+    yield_ = np.divide(kq, denom, out=np.zeros_like(theta), where=denom > 0)
+    birth = v["current_doubling"] * k_abs * yield_
+    e_n = step_potential(cfg, v, np.maximum(n, 1.0), diameter_nm, nodes)   # E for n-1 -> n
+    vt = thermal_voltage(cfg.sample.temperature_K)
+    a = v["transfer_coefficient"]
+    e_c = v["couple_potential_V_vs_NHE"]
+    k0 = v["back_rate_constant_per_nm2_s"]
+    over = (e_n - e_c) / vt
+    death = area_nm2 * k0 * np.exp(np.clip(-a * over, -700, 700))
+    death[0] = 0.0
+    if cfg.back_reaction.reversible:
+        e_up = step_potential(cfg, v, n + lump, diameter_nm, nodes)      # E for n -> n+L
+        over_up = (e_up - e_c) / vt
+        birth = birth + area_nm2 * k0 * np.exp(np.clip((1 - a) * over_up, -700, 700))
+    birth = birth / lump
+    death = death / lump
+    birth[-1] = 0.0
+    e_out = step_potential(cfg, v, n + 1.0, diameter_nm, nodes)         # E at charge n
+    return ParticleClass(diameter_nm, sites, nodes, lump, birth, death, e_out,
+                         math.pi / 6.0 * diameter_nm ** 3)
+
+
+def potential_at(cfg, values, pc: ParticleClass, mean_electrons):
+    """E_F (V vs NHE) of a particle holding ``mean_electrons`` (interpolated, n >= 0)."""
+    return step_potential(cfg, values, np.asarray(mean_electrons, float) + 1.0, pc.diameter_nm,
+                          pc.nodes)
+
+
+def size_sample(cfg, seed: int) -> np.ndarray:
+    """Diameters (nm) of the simulated particles."""
+    p = cfg.particles
+    rng = np.random.default_rng(child_seeds(seed, 2)[1])
+    if p.distribution == "monodisperse":
+        return np.full(p.n_particles, p.diameter_nm)
+    if p.distribution == "lognormal":
+        s2 = math.log(1.0 + p.dispersity ** 2)
+        mu = math.log(p.diameter_nm) - 0.5 * s2
+        return rng.lognormal(mu, math.sqrt(s2), p.n_particles)
+    d, w = read_sizes(p.file)
+    return rng.choice(d, size=p.n_particles, p=w / w.sum())
+
+
+def read_sizes(path: str):
+    """(diameters nm, weights) from a CSV (diameter_nm[, weight]) or a growth result (.h5)."""
+    import csv
+
+    from sim.config import ConfigError
+
+    if path.endswith((".h5", ".hdf5")):
+        from sim.store import read_result
+        try:
+            res, _ = read_result(path)
+            d = np.asarray(res["classes/diameter_nm"], float)
+            w = np.asarray(res["classes/number_per_L"], float)
+        except (OSError, KeyError):
+            raise ConfigError(path, "particles.file", path,
+                              "a growth result with classes/diameter_nm and "
+                              "classes/number_per_L", "unreadable size distribution") from None
+        if d.size == 0 or np.any(d <= 0) or np.any(w < 0) or w.sum() <= 0:
+            raise ConfigError(path, "particles.file", path, "positive diameters and numbers",
+                              "bad size data")
+        return d, w
+    try:
+        with open(path, newline="") as fh:
+            rows = [r for r in csv.DictReader(
+                line for line in fh if not line.lstrip().startswith("#"))]
+    except FileNotFoundError:
+        raise ConfigError(path, "particles.file", path, "an existing CSV file",
+                          "file not found") from None
+    if not rows or "diameter_nm" not in rows[0]:
+        raise ConfigError(path, "particles.file", path, "a CSV with a diameter_nm column",
+                          "no diameter_nm column")
+    d = np.array([float(r["diameter_nm"]) for r in rows])
+    w = np.array([float(r.get("weight") or 1.0) for r in rows])
+    if np.any(d <= 0) or np.any(w < 0) or w.sum() <= 0:
+        raise ConfigError(path, "particles.file", path, "positive diameters and weights",
+                          "bad size data")
+    return d, w
+
+
+def size_classes(diameters: np.ndarray, n_classes: int):
+    """(class diameters, class index per particle): log-spaced bins, geometric means."""
+    d = np.asarray(diameters, float)
+    if np.allclose(d, d[0]) or n_classes == 1:
+        return np.array([float(np.exp(np.log(d).mean()))]), np.zeros(d.size, np.int64)
+    edges = np.geomspace(d.min(), d.max() * (1 + 1e-12), n_classes + 1)
+    idx = np.clip(np.searchsorted(edges, d, side="right") - 1, 0, n_classes - 1)
+    used = np.unique(idx)
+    remap = -np.ones(n_classes, np.int64)
+    remap[used] = np.arange(used.size)
+    reps = np.array([float(np.exp(np.log(d[idx == u]).mean())) for u in used])
+    return reps, remap[idx].astype(np.int64)
+
+
+def sample_absorbance(cfg, values, diameters: np.ndarray) -> float:
+    """Decadic absorbance of the undoped colloid at the excitation wavelength."""
+    d = np.asarray(diameters, float)
+    mass_per_particle_g = cfg.sample.density_g_cm3 * math.pi / 6 * (d * 1e-7) ** 3
+    conc_per_cm3 = mass_conc_ug_per_mL(cfg, values) * 1e-6 / mass_per_particle_g.mean()
+    r_cm = 0.5 * d * 1e-7
+    sigma = math.pi * r_cm ** 2 * sphere_absorbed_fraction(
+        values["absorption_coefficient_per_cm"] * r_cm)
+    return float(conc_per_cm3 * sigma.mean() * cfg.sample.path_length_cm / math.log(10.0))

@@ -44,7 +44,24 @@ from sim.reference import Observation, data_rows, log_likelihood
 __all__ = ["Problem", "calibrate", "validate_model", "cross_validate", "tree_state",
            "FitResult", "DEFAULT_SETTINGS"]
 
-DEFAULT_SETTINGS = {"walkers": 16, "steps": 400, "burn": None, "quick": False, "map_maxfev": 400}
+DEFAULT_SETTINGS = {"walkers": 16, "steps": 400, "burn": None, "quick": False, "map_maxfev": 400,
+                    "map_start": None}
+
+
+def map_start(problem: "Problem", settings: dict):
+    """Where the MAP search starts, in z: the prior centre, or the point a model declares in
+    ``fit_settings["map_start"]`` (``{name: value}``; names not given stay at the prior
+    centre).  Only the optimiser's starting point: the posterior does not depend on it."""
+    start = settings.get("map_start")
+    z0 = problem.z_center()
+    if start:
+        unknown = set(start) - set(problem.names)
+        if unknown:
+            raise KeyError(f"map_start names unknown free parameter(s) {sorted(unknown)}")
+        for i, p in enumerate(problem._params):
+            if p.name in start:
+                z0[i] = min(max(p.to_z(float(start[p.name])), problem.lo[i]), problem.hi[i])
+    return z0
 
 
 # ----------------------------------------------------------------------------- problem
@@ -289,7 +306,8 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
         raise ValueError(f"burn-in ({n_burn}) must be >= 0 and smaller than steps ({n_steps})")
 
     say(f"{model.name}: MAP over {k} parameters from {len(used)} observations ...")
-    z_map, lp_map = find_map(problem, maxfev=int(settings["map_maxfev"]))
+    z_map, lp_map = find_map(problem, maxfev=int(settings["map_maxfev"]),
+                             z0=map_start(problem, settings))
     say(f"  MAP log posterior {lp_map:.4g} after {problem.evaluations} evaluations")
 
     ss = np.random.SeedSequence(seed)
@@ -344,6 +362,7 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
         "map_rows": map_rows,
         "sampler": {"walkers": n_walkers, "steps": n_steps, "burn": n_burn, "thin": 1,
                     "quick_model": problem.quick, "evaluations": problem.evaluations,
+                    "map_start": settings.get("map_start"),
                     "acceptance": float(np.mean(sampler.acceptance_fraction)),
                     "tau_reliable": bool(kept >= 50 * float(np.max(tau))) if k else True,
                     "ess_min": float(np.min(ess)) if k else 0.0,
@@ -463,12 +482,13 @@ def cross_validate(model, *, quick: bool = False, draws: int = 20, seed: int = 0
         target = [o for o in obs if o.group == g]
         if g not in fitted_groups:
             if full is None:
-                full = _fit_and_draw(model, fit_obs, quick, maxfev, draws, seed)
+                full = _fit_and_draw(model, fit_obs, quick, maxfev, draws, seed, settings)
             problem, z_map, Z = full
         else:
             say(f"  {model.name}: leaving out '{g}' ({len(target)} observations), "
                 f"refitting on {len(train)} ...")
-            problem, z_map, Z = _fit_and_draw(model, train, quick, maxfev, draws, seed + gi + 1)
+            problem, z_map, Z = _fit_and_draw(model, train, quick, maxfev, draws, seed + gi + 1,
+                                              settings)
         ids = [o.id for o in target]
         sims = model.observables_batch([problem.values(z) for z in np.vstack([z_map[None, :], Z])],
                                        ids, quick=quick)
@@ -477,8 +497,8 @@ def cross_validate(model, *, quick: bool = False, draws: int = 20, seed: int = 0
     return [rows_by_id[o.id] for o in obs]
 
 
-def _fit_and_draw(model, train, quick, maxfev, draws, seed):
+def _fit_and_draw(model, train, quick, maxfev, draws, seed, settings=None):
     problem = Problem(model, train, quick=quick)
-    z_map, _ = find_map(problem, maxfev=maxfev)
+    z_map, _ = find_map(problem, maxfev=maxfev, z0=map_start(problem, settings or {}))
     Z = laplace_draws(problem, z_map, draws, seed)
     return problem, z_map, Z

@@ -27,7 +27,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from kinetics.growth import MODEL
-from kinetics.growth import kernel as k
+from kinetics.growth import kernel as gk
 from kinetics.growth import simulation as gs
 from kinetics.growth.config import Numerics, Synthesis
 from kinetics.growth.materials import BDC_PER_TI, VM_L_PER_MOL_TI
@@ -47,10 +47,10 @@ def numpy_reference(s: Synthesis, values: dict, n_classes: int = 200, method="RK
     Q_k = N_k r_k³ for ``n_classes`` birth windows (log-spaced from 1 s to the end).
     Returns (mean diameter nm, crystalline yield, number of RHS calls)."""
     par, logk, stoich = gs.kernel_inputs(s, values)
-    t_end = par[k.I_TEND]
+    t_end = par[gk.I_TEND]
     edges = np.concatenate([[0.0], np.geomspace(1.0, t_end, n_classes)])
     vm = VM_L_PER_MOL_TI
-    h_total = 2.0 * par[k.I_L0] + par[k.I_A0]
+    h_total = 2.0 * par[gk.I_L0] + par[gk.I_A0]
     guess = [None]
     calls = [0]
 
@@ -59,30 +59,30 @@ def numpy_reference(s: Synthesis, values: dict, n_classes: int = 200, method="RK
         prec, water, msol, tio2, tipart = np.maximum(y[:5], 0.0)
         n = np.maximum(y[5:5 + n_classes], 0.0)
         q = np.maximum(y[5 + n_classes:], 0.0)
-        totals = np.array([h_total, max(par[k.I_L0] - BDC_PER_TI * tipart, 1e-14),
-                           max(par[k.I_A0], 1e-14), max(msol, 1e-16), max(par[k.I_B0], 1e-14)])
+        totals = np.array([h_total, max(par[gk.I_L0] - BDC_PER_TI * tipart, 1e-14),
+                           max(par[gk.I_A0], 1e-14), max(msol, 1e-16), max(par[gk.I_B0], 1e-14)])
         free, sp = solve_speciation(logk, stoich, totals, guess[0], tol=1e-10)
         guess[0] = free
         m_grow = sp[3] + sp[8]
-        supersat = sp[8] / par[k.I_CSAT]
-        theta = par[k.I_KCAP] * sp[2] / (1 + par[k.I_KCAP] * sp[2] + par[k.I_KMS] * m_grow)
-        k_eff = par[k.I_KS] * (1 - theta)
-        release = par[k.I_KACT] * prec * water
+        supersat = sp[8] / par[gk.I_CSAT]
+        theta = par[gk.I_KCAP] * sp[2] / (1 + par[gk.I_KCAP] * sp[2] + par[gk.I_KMS] * m_grow)
+        k_eff = par[gk.I_KS] * (1 - theta)
+        release = par[gk.I_KACT] * prec * water
         if water <= 0.0:
             release = 0.0
-        ox = par[k.I_KOX] * msol * water * water
+        ox = par[gk.I_KOX] * msol * water * water
         # growth of every class (mixed control, Gibbs–Thomson)
         r = np.where(n > 0, np.cbrt(np.maximum(q / np.where(n > 0, n, 1.0), 0.027)), 1.0)
-        c_eq = par[k.I_CSATG] * np.exp(par[k.I_LCAP] / r)
-        drdt = vm * (m_grow - c_eq) / (r * par[k.I_INVD] + 1.0 / k_eff)
+        c_eq = par[gk.I_CSATG] * np.exp(par[gk.I_LCAP] / r)
+        drdt = vm * (m_grow - c_eq) / (r * par[gk.I_INVD] + 1.0 / k_eff)
         dq = np.where(n > 0, 3.0 * n * r * r * drdt, 0.0)
         # nucleation into the class of the current birth window
         j = 0.0
         rstar = 0.3
         if supersat > 1.0:
             ln_s = math.log(supersat)
-            j = par[k.I_ANUC] * math.exp(-par[k.I_BNUC] / ln_s ** 2)
-            rstar = max(par[k.I_LCAP] / ln_s, 0.3)
+            j = par[gk.I_ANUC] * math.exp(-par[gk.I_BNUC] / ln_s ** 2)
+            rstar = max(par[gk.I_LCAP] / ln_s, 0.3)
         k = min(int(np.searchsorted(edges, t, side="right")) - 1, n_classes - 1)
         dn = np.zeros(n_classes)
         dn[k] = j
@@ -90,7 +90,7 @@ def numpy_reference(s: Synthesis, values: dict, n_classes: int = 200, method="RK
         to_particles = 4.0 / 3.0 * math.pi * 1e-24 / vm * dq.sum()
         d = np.empty_like(y)
         d[0] = -release
-        d[1] = -par[k.I_WACT] * release - 2.0 * ox
+        d[1] = -par[gk.I_WACT] * release - 2.0 * ox
         d[2] = release - ox - to_particles
         d[3] = ox
         d[4] = to_particles
@@ -99,17 +99,17 @@ def numpy_reference(s: Synthesis, values: dict, n_classes: int = 200, method="RK
         return d
 
     y0 = np.zeros(5 + 2 * n_classes)
-    y0[0] = par[k.I_P0]
-    y0[1] = par[k.I_W0]
-    sol = solve_ivp(rhs, (0.0, t_end), y0, method=method, rtol=rtol, atol=1e-9 * par[k.I_P0],
-                    max_step=float(par[k.I_DTMAX]) * 4)
+    y0[0] = par[gk.I_P0]
+    y0[1] = par[gk.I_W0]
+    sol = solve_ivp(rhs, (0.0, t_end), y0, method=method, rtol=rtol, atol=1e-9 * par[gk.I_P0],
+                    max_step=float(par[gk.I_DTMAX]) * 4)
     y = sol.y[:, -1]
     n = np.maximum(y[5:5 + n_classes], 0.0)
     q = np.maximum(y[5 + n_classes:], 0.0)
     keep = n > 0
     r = np.cbrt(q[keep] / n[keep])
     mean_d = 2.0 * float(np.sum(n[keep] * r) / n[keep].sum()) if keep.any() else 0.0
-    return mean_d, float(y[4] / par[k.I_P0]), calls[0], int(keep.sum())
+    return mean_d, float(y[4] / par[gk.I_P0]), calls[0], int(keep.sum())
 
 
 def run(quick: bool = False) -> dict:

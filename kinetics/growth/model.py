@@ -15,8 +15,9 @@ class GrowthModel(Model):
     # only, not a prior) from the least-squares point in use at commit 8695f80 (its four
     # fitted values and the old fixed values of the parameters now free), where the runs
     # take 1e3-5e3 steps; at the prior centre they make ~7 nm particles and need ~6e4
-    # steps each (about 15x the cost).  At ~6-7 evaluations/s on one core, 200 MAP
-    # evaluations + 20 walkers x 100 steps take about 6 minutes.
+    # steps each (about 15x the cost).  At ~7 evaluations/s on one core, 200 MAP
+    # evaluations + 20 walkers x 100 steps (2158 evaluations) took 296 s of CPU; the
+    # chain is then far shorter than 50 autocorrelation times (more --steps to converge).
     fit_settings = {"walkers": 20, "steps": 100, "map_maxfev": 200,
                     "map_start": {"base_M": 0.431, "log_k_cap": 2.43, "log_csat_ref_M": -4.50,
                                   "s_solubility_per_nu": 3.65, "log_nuc_prefactor": 28.0,

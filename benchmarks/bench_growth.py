@@ -2,7 +2,7 @@
 
 1. One full synthesis at the optimum conditions (Ti(OMe)4, 0.25 vol% water, 5 eq
    benzoic acid, 110 °C, 6 h) with at least 200 size classes:
-   - ours: the numba kernel :func:`kinetics.growth.synthesis_kernel` with 200 classes (seesaw
+   - ours: the numba kernel :func:`kinetics.growth.kernel.synthesis_kernel` with 200 classes (seesaw
      speciation by the numba Newton solver at every step, one class per nucleation
      step, ``merge_ratio = 1``);
    - reference: the same rate laws and equilibria as an ODE system in NumPy,
@@ -13,7 +13,9 @@
      :func:`sim.equilibria.solve_speciation` at every right-hand-side call.
    Reported: wall time of each after compilation, their ratio, and both results.
 2. Points per second for a 1000-point modulator-equivalents x water grid run by
-   :func:`kinetics.growth.sweep_points` (numba ``prange`` over conditions).
+   :func:`kinetics.growth.simulation.sweep_points` (numba ``prange`` over conditions).
+
+Both use the parameter set in use (table values <- the recorded fit).
 """
 from __future__ import annotations
 
@@ -24,27 +26,31 @@ import time
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from kinetics import growth as g
+from kinetics.growth import MODEL
+from kinetics.growth import kernel as gk
+from kinetics.growth import simulation as gs
+from kinetics.growth.config import Numerics, Synthesis
+from kinetics.growth.materials import BDC_PER_TI, VM_L_PER_MOL_TI
 from sim.equilibria import solve_speciation
 from sim.pbe import units_per_particle
 from sim.bench import best_time
 
-OPTIMUM = g.Synthesis(precursor="Ti(OMe)4", water_vol_percent=0.25, modulator_eq=5.0,
+OPTIMUM = Synthesis(precursor="Ti(OMe)4", water_vol_percent=0.25, modulator_eq=5.0,
                       temperature_C=110.0, time_h=6.0)
 
 
-def numpy_reference(s: g.Synthesis, p: g.GrowthParameters, n_classes: int = 200, method="RK45",
+def numpy_reference(s: Synthesis, values: dict, n_classes: int = 200, method="RK45",
                     rtol: float = 1e-4):
     """The model's equations as one ODE system for ``solve_ivp``.
 
     State: precursor, water, dissolved Ti, TiO2, Ti in particles, then N_k and
     Q_k = N_k r_k³ for ``n_classes`` birth windows (log-spaced from 1 s to the end).
     Returns (mean diameter nm, crystalline yield, number of RHS calls)."""
-    par, logk, stoich = g.kernel_inputs(s, p)
-    t_end = par[g.I_TEND]
+    par, logk, stoich = gs.kernel_inputs(s, values)
+    t_end = par[gk.I_TEND]
     edges = np.concatenate([[0.0], np.geomspace(1.0, t_end, n_classes)])
-    vm = g.VM_L_PER_MOL_TI
-    h_total = 2.0 * par[g.I_L0] + par[g.I_A0]
+    vm = VM_L_PER_MOL_TI
+    h_total = 2.0 * par[gk.I_L0] + par[gk.I_A0]
     guess = [None]
     calls = [0]
 
@@ -53,30 +59,30 @@ def numpy_reference(s: g.Synthesis, p: g.GrowthParameters, n_classes: int = 200,
         prec, water, msol, tio2, tipart = np.maximum(y[:5], 0.0)
         n = np.maximum(y[5:5 + n_classes], 0.0)
         q = np.maximum(y[5 + n_classes:], 0.0)
-        totals = np.array([h_total, max(par[g.I_L0] - g.BDC_PER_TI * tipart, 1e-14),
-                           max(par[g.I_A0], 1e-14), max(msol, 1e-16), max(par[g.I_B0], 1e-14)])
+        totals = np.array([h_total, max(par[gk.I_L0] - BDC_PER_TI * tipart, 1e-14),
+                           max(par[gk.I_A0], 1e-14), max(msol, 1e-16), max(par[gk.I_B0], 1e-14)])
         free, sp = solve_speciation(logk, stoich, totals, guess[0], tol=1e-10)
         guess[0] = free
         m_grow = sp[3] + sp[8]
-        supersat = sp[8] / par[g.I_CSAT]
-        theta = par[g.I_KCAP] * sp[2] / (1 + par[g.I_KCAP] * sp[2] + par[g.I_KMS] * m_grow)
-        k_eff = par[g.I_KS] * (1 - theta)
-        release = par[g.I_KACT] * prec * water
+        supersat = sp[8] / par[gk.I_CSAT]
+        theta = par[gk.I_KCAP] * sp[2] / (1 + par[gk.I_KCAP] * sp[2] + par[gk.I_KMS] * m_grow)
+        k_eff = par[gk.I_KS] * (1 - theta)
+        release = par[gk.I_KACT] * prec * water
         if water <= 0.0:
             release = 0.0
-        ox = par[g.I_KOX] * msol * water * water
+        ox = par[gk.I_KOX] * msol * water * water
         # growth of every class (mixed control, Gibbs–Thomson)
         r = np.where(n > 0, np.cbrt(np.maximum(q / np.where(n > 0, n, 1.0), 0.027)), 1.0)
-        c_eq = par[g.I_CSATG] * np.exp(par[g.I_LCAP] / r)
-        drdt = vm * (m_grow - c_eq) / (r * par[g.I_INVD] + 1.0 / k_eff)
+        c_eq = par[gk.I_CSATG] * np.exp(par[gk.I_LCAP] / r)
+        drdt = vm * (m_grow - c_eq) / (r * par[gk.I_INVD] + 1.0 / k_eff)
         dq = np.where(n > 0, 3.0 * n * r * r * drdt, 0.0)
         # nucleation into the class of the current birth window
         j = 0.0
         rstar = 0.3
         if supersat > 1.0:
             ln_s = math.log(supersat)
-            j = par[g.I_ANUC] * math.exp(-par[g.I_BNUC] / ln_s ** 2)
-            rstar = max(par[g.I_LCAP] / ln_s, 0.3)
+            j = par[gk.I_ANUC] * math.exp(-par[gk.I_BNUC] / ln_s ** 2)
+            rstar = max(par[gk.I_LCAP] / ln_s, 0.3)
         k = min(int(np.searchsorted(edges, t, side="right")) - 1, n_classes - 1)
         dn = np.zeros(n_classes)
         dn[k] = j
@@ -84,7 +90,7 @@ def numpy_reference(s: g.Synthesis, p: g.GrowthParameters, n_classes: int = 200,
         to_particles = 4.0 / 3.0 * math.pi * 1e-24 / vm * dq.sum()
         d = np.empty_like(y)
         d[0] = -release
-        d[1] = -par[g.I_WACT] * release - 2.0 * ox
+        d[1] = -par[gk.I_WACT] * release - 2.0 * ox
         d[2] = release - ox - to_particles
         d[3] = ox
         d[4] = to_particles
@@ -93,24 +99,24 @@ def numpy_reference(s: g.Synthesis, p: g.GrowthParameters, n_classes: int = 200,
         return d
 
     y0 = np.zeros(5 + 2 * n_classes)
-    y0[0] = par[g.I_P0]
-    y0[1] = par[g.I_W0]
-    sol = solve_ivp(rhs, (0.0, t_end), y0, method=method, rtol=rtol, atol=1e-9 * par[g.I_P0],
-                    max_step=float(par[g.I_DTMAX]) * 4)
+    y0[0] = par[gk.I_P0]
+    y0[1] = par[gk.I_W0]
+    sol = solve_ivp(rhs, (0.0, t_end), y0, method=method, rtol=rtol, atol=1e-9 * par[gk.I_P0],
+                    max_step=float(par[gk.I_DTMAX]) * 4)
     y = sol.y[:, -1]
     n = np.maximum(y[5:5 + n_classes], 0.0)
     q = np.maximum(y[5 + n_classes:], 0.0)
     keep = n > 0
     r = np.cbrt(q[keep] / n[keep])
     mean_d = 2.0 * float(np.sum(n[keep] * r) / n[keep].sum()) if keep.any() else 0.0
-    return mean_d, float(y[4] / par[g.I_P0]), calls[0], int(keep.sum())
+    return mean_d, float(y[4] / par[gk.I_P0]), calls[0], int(keep.sum())
 
 
 def run(quick: bool = False) -> dict:
-    p = g.GrowthParameters.default()
-    numerics = g.Numerics(merge_ratio=1.0, max_classes=200, output_points=13)
-    g.simulate(OPTIMUM, p, numerics)                       # compile
-    t_numba, sim = best_time(lambda: g.simulate(OPTIMUM, p, numerics), 3 if quick else 10)
+    p = MODEL.parameters.values()
+    numerics = Numerics(merge_ratio=1.0, max_classes=200, output_points=13)
+    gs.simulate(OPTIMUM, p, numerics)                       # compile
+    t_numba, sim = best_time(lambda: gs.simulate(OPTIMUM, p, numerics), 3 if quick else 10)
     t_ref, ref = best_time(lambda: numpy_reference(OPTIMUM, p), 1)
     rows = [{
         "case": "one synthesis, 6 h, optimum conditions",
@@ -124,14 +130,14 @@ def run(quick: bool = False) -> dict:
     }]
     # sweep: modulator eq x water
     n_eq, n_w = (10, 10) if quick else (40, 25)
-    grid = [g.Synthesis(precursor="Ti(OMe)4", modulator_eq=float(e), water_vol_percent=float(w))
+    grid = [Synthesis(precursor="Ti(OMe)4", modulator_eq=float(e), water_vol_percent=float(w))
             for e in np.linspace(0.0, 10.0, n_eq) for w in np.linspace(0.1, 2.0, n_w)]
-    g.sweep_points(grid[:4], p)                             # compile the parallel kernel
-    t_sweep, out = best_time(lambda: g.sweep_points(grid, p), 1)
+    gs.sweep_points(grid[:4], p)                             # compile the parallel kernel
+    t_sweep, out = best_time(lambda: gs.sweep_points(grid, p), 1)
     from numba import get_num_threads
 
     rows.append({"case": f"sweep {len(grid)} points (modulator eq x water)",
-                 "ours": "numba prange sweep_kernel", "threads": get_num_threads(),
+                 "ours": "numba prange kinetics.growth.kernel.sweep_kernel", "threads": get_num_threads(),
                  "cpus": os.cpu_count(), "wall_s": t_sweep, "points_per_s": len(grid) / t_sweep,
                  "smallest_mean_diameter_nm": float(np.nanmin(out[:, 0])),
                  "largest_mean_diameter_nm": float(np.nanmax(out[:, 0]))})

@@ -47,7 +47,23 @@ __all__ = ["Problem", "calibrate", "validate_model", "cross_validate", "tree_sta
 MAX_STORED_SAMPLES = 4000   # posterior samples kept in the fit's HDF5 file
 
 DEFAULT_SETTINGS = {"walkers": 16, "steps": 400, "burn": None, "quick": False, "map_maxfev": 400,
-                    "map_restarts": 0}
+                    "map_restarts": 0, "map_start": None}
+
+
+def map_start(problem: "Problem", settings: dict):
+    """Where the MAP search starts, in z: the prior centre, or the point a model declares in
+    ``fit_settings["map_start"]`` (``{name: value}``; names not given stay at the prior
+    centre).  Only the optimiser's starting point: the posterior does not depend on it."""
+    start = settings.get("map_start")
+    z0 = problem.z_center()
+    if start:
+        unknown = set(start) - set(problem.names)
+        if unknown:
+            raise KeyError(f"map_start names unknown free parameter(s) {sorted(unknown)}")
+        for i, p in enumerate(problem._params):
+            if p.name in start:
+                z0[i] = min(max(p.to_z(float(start[p.name])), problem.lo[i]), problem.hi[i])
+    return z0
 
 
 # ----------------------------------------------------------------------------- problem
@@ -310,6 +326,7 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
 
     say(f"{model.name}: MAP over {k} parameters from {len(used)} observations ...")
     z_map, lp_map = find_map(problem, maxfev=int(settings["map_maxfev"]),
+                             z0=map_start(problem, settings),
                              restarts=int(settings["map_restarts"]))
     say(f"  MAP log posterior {lp_map:.4g} after {problem.evaluations} evaluations")
 
@@ -369,6 +386,7 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
         "map_rows": map_rows,
         "sampler": {"walkers": n_walkers, "steps": n_steps, "burn": n_burn, "thin": thin,
                     "quick_model": problem.quick, "evaluations": problem.evaluations,
+                    "map_start": settings.get("map_start"),
                     "acceptance": float(np.mean(sampler.acceptance_fraction)),
                     "tau_reliable": bool(kept >= 50 * float(np.max(tau))) if k else True,
                     "ess_min": float(np.min(ess)) if k else 0.0,
@@ -476,7 +494,6 @@ def cross_validate(model, *, quick: bool = False, draws: int = 20, seed: int = 0
     settings = dict(DEFAULT_SETTINGS)
     settings.update(getattr(model, "fit_settings", {}) or {})
     maxfev = int(maxfev or settings["map_maxfev"])
-    restarts = int(settings["map_restarts"])
     say = log or (lambda s: None)
     obs = model.observations()
     fit_obs = [o for o in obs if o.fit]
@@ -489,13 +506,13 @@ def cross_validate(model, *, quick: bool = False, draws: int = 20, seed: int = 0
         target = [o for o in obs if o.group == g]
         if g not in fitted_groups:
             if full is None:
-                full = _fit_and_draw(model, fit_obs, quick, maxfev, draws, seed, restarts)
+                full = _fit_and_draw(model, fit_obs, quick, maxfev, draws, seed, settings)
             problem, z_map, Z = full
         else:
             say(f"  {model.name}: leaving out '{g}' ({len(target)} observations), "
                 f"refitting on {len(train)} ...")
             problem, z_map, Z = _fit_and_draw(model, train, quick, maxfev, draws, seed + gi + 1,
-                                              restarts)
+                                              settings)
         ids = [o.id for o in target]
         sims = model.observables_batch([problem.values(z) for z in np.vstack([z_map[None, :], Z])],
                                        ids, quick=quick)
@@ -504,8 +521,10 @@ def cross_validate(model, *, quick: bool = False, draws: int = 20, seed: int = 0
     return [rows_by_id[o.id] for o in obs]
 
 
-def _fit_and_draw(model, train, quick, maxfev, draws, seed, restarts=0):
+def _fit_and_draw(model, train, quick, maxfev, draws, seed, settings=None):
+    settings = settings or {}
     problem = Problem(model, train, quick=quick)
-    z_map, _ = find_map(problem, maxfev=maxfev, restarts=restarts)
+    z_map, _ = find_map(problem, maxfev=maxfev, z0=map_start(problem, settings),
+                        restarts=int(settings.get("map_restarts", 0)))
     Z = laplace_draws(problem, z_map, draws, seed)
     return problem, z_map, Z

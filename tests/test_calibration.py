@@ -197,6 +197,23 @@ def test_map_restarts_climb_a_ridge():
     assert find_map(ridge, maxfev=200, restarts=0)[1] == once
 
 
+def test_map_start_is_only_the_optimiser_start(model):
+    """A declared MAP start moves where Powell begins, not where it ends."""
+    from sim.fit import map_start
+
+    problem = Problem(model, model.observations()[:2])
+    assert np.array_equal(map_start(problem, {}), problem.z_center())
+    z0 = map_start(problem, {"map_start": {"k_per_s": 10.0}})
+    assert z0[problem.names.index("k_per_s")] == pytest.approx(1.0)
+    assert z0[problem.names.index("offset")] == problem.z_center()[problem.names.index("offset")]
+    with pytest.raises(KeyError, match="scale"):
+        map_start(problem, {"map_start": {"scale": 1.0}})
+    z_a, _ = find_map(problem, z0=problem.z_center())
+    z_b, _ = find_map(problem, z0=z0)
+    i = problem.names.index("k_per_s")
+    assert abs(z_a[i] - z_b[i]) < 0.01
+
+
 def test_bad_observation_files_are_named(tmp_path):
     p = tmp_path / "linear_observations.toml"
     p.write_text(OBS.replace("sd = 0.2\n", ""))

@@ -91,9 +91,11 @@ def test_random_systems_agree_with_scipy_root(seed):
 
 def test_seesaw_tableau_kernel_matches_general_solver():
     """The growth kernel's warm-started numba speciation equals the Python wrapper."""
-    from kinetics.growth import GrowthParameters, _speciate, speciation_tableau
+    from kinetics.growth.kernel import _speciate
+    from kinetics.growth.parameters import PARAMETERS
+    from kinetics.growth.simulation import speciation_tableau
 
-    names, logk, stoich = speciation_tableau(4.20, 3.0, GrowthParameters())
+    names, logk, stoich = speciation_tableau(4.20, 3.0, PARAMETERS.defaults())
     totals = np.array([2 * 0.06 + 0.3, 0.06, 0.3, 0.01, 0.2])
     free, species = solve_speciation(logk, stoich, totals)
     ln_c = np.log(np.full(5, 1e-5))
@@ -104,9 +106,10 @@ def test_seesaw_tableau_kernel_matches_general_solver():
 
 def test_seesaw_acid_role_lowers_free_linker_and_raises_modulator_anion():
     """More modulator acid: less BDC2- (acid role) but more A- (ligand role)."""
-    from kinetics.growth import GrowthParameters, speciation_tableau
+    from kinetics.growth.parameters import PARAMETERS
+    from kinetics.growth.simulation import speciation_tableau
 
-    names, logk, stoich = speciation_tableau(4.20, 3.0, GrowthParameters())
+    names, logk, stoich = speciation_tableau(4.20, 3.0, PARAMETERS.defaults())
     out = []
     for eq in (1.0, 5.0, 10.0):
         totals = np.array([2 * 0.06 + eq * 0.06, 0.06, eq * 0.06, 0.01, 0.2])
@@ -132,12 +135,13 @@ def test_species_concentrations_reference():
 @pytest.mark.parametrize("seed", range(6))
 def test_inplace_newton_of_the_growth_kernel_matches_general_solver(seed):
     """The allocation-free Newton used at every growth step, on random seesaw totals."""
-    from kinetics.growth import GrowthParameters, speciation_tableau
+    from kinetics.growth.parameters import PARAMETERS
+    from kinetics.growth.simulation import speciation_tableau
     from sim.equilibria import newton_inplace
 
     rng = np.random.default_rng(100 + seed)
     names, logk, stoich = speciation_tableau(float(rng.uniform(3.5, 5.0)),
-                                             float(rng.uniform(1.0, 5.0)), GrowthParameters())
+                                             float(rng.uniform(1.0, 5.0)), PARAMETERS.defaults())
     l0, a0 = 10 ** rng.uniform(-3, -1), 10 ** rng.uniform(-3, 0)
     totals = np.array([2 * l0 + a0, l0, a0, 10 ** rng.uniform(-12, -1), 10 ** rng.uniform(-3, 0)])
     free, species = solve_speciation(logk, stoich, totals)

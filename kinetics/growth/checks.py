@@ -1,0 +1,92 @@
+"""Numerical self-checks of the growth model (validation rows of kind ``check``).
+
+They compare the model with itself or with exact limits, never with a measurement:
+titanium conservation, particle inventory, histogram completeness, the batch kernel
+against single runs, the kernel's sparse Newton speciation against the general solver,
+and the no-water limit.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Mapping
+
+import numpy as np
+
+from sim.validation import check_row
+
+from kinetics.growth.kernel import C_MSOL, C_PREC, C_TIO2, C_TIPART, _speciate
+from kinetics.growth.materials import MODULATOR_LOG_BETA, MODULATOR_PKA, VM_L_PER_MOL_TI
+from kinetics.growth.observables import reference_experiments, run_key
+from kinetics.growth.simulation import run_batch, simulate, speciation_tableau
+
+M = "growth"
+
+
+def checks(values: Mapping[str, float]) -> list:
+    exps = reference_experiments()
+    rows = []
+    cases = ["water_0p25", "water_2", "modulator_formic", "temperature_150C"]
+    sims = {n: simulate(*_sv(exps[n], values)) for n in cases}
+
+    # titanium balance at every output time
+    worst = 0.0
+    for sim in sims.values():
+        rec = sim.record
+        total = rec[:, C_PREC] + rec[:, C_MSOL] + rec[:, C_TIPART] + rec[:, C_TIO2]
+        worst = max(worst, float(np.max(np.abs(total / sim.ti0_M - 1.0))))
+    rows.append(check_row(M, ", ".join(cases), "Ti balance (precursor + solution + particles "
+                          "+ TiO2) at every output time", "= Ti charged",
+                          f"max rel. deviation {worst:.2g}", worst <= 1e-6, "<= 1e-6"))
+
+    # particle inventory: Ti in the classes equals the Ti booked to particles
+    sim = sims["water_0p25"]
+    units = float(np.sum(sim.numbers_per_L * 4 / 3 * math.pi * (sim.diameters_nm / 2) ** 3
+                         * 1e-24 / VM_L_PER_MOL_TI))
+    dev = abs(units / sim.final[C_TIPART] - 1.0)
+    rows.append(check_row(M, "water_0p25", "Ti in the particle classes / Ti booked to particles",
+                          "1", f"1 {dev:+.2g}", dev <= 1e-9, "|deviation| <= 1e-9"))
+    dev = abs(sim.hist[-1].sum() / sim.numbers_per_L.sum() - 1.0)
+    rows.append(check_row(M, "water_0p25", "particles in the size histogram / particles in the "
+                          "classes", "1", f"1 {dev:+.2g}", dev <= 1e-12, "|deviation| <= 1e-12"))
+
+    # the batch path (calibration) equals the single runs
+    batch = run_batch([_sv(exps[n], values) for n in cases])
+    dev = 0.0
+    for row, n in zip(batch, cases):
+        s = sims[n]
+        for a, b in ((row[0], s.mean_diameter_nm), (row[1], s.dispersity),
+                     (row[2], s.crystal_yield), (row[3], s.tio2_fraction)):
+            dev = max(dev, abs(a - b) / max(abs(b), 1e-300) if b else abs(a))
+    rows.append(check_row(M, ", ".join(cases), "parallel batch kernel vs single runs "
+                          "(diameter, dispersity, yield, TiO2)", "identical",
+                          f"max rel. difference {dev:.2g}", dev <= 1e-12, "<= 1e-12"))
+
+    # the kernel's warm-started sparse Newton equals the general speciation solver
+    from sim.equilibria import solve_speciation
+    worst = 0.0
+    for mod, eq, ti in (("benzoic", 5.0, 1e-3), ("formic", 0.0, 1e-10), ("acetic", 10.0, 0.05)):
+        _, logk, stoich = speciation_tableau(MODULATOR_PKA[mod], MODULATOR_LOG_BETA[mod], values)
+        l0 = 0.0615
+        totals = np.array([2 * l0 + eq * l0, l0, max(eq * l0, 1e-14), ti, values["base_M"]])
+        _, ref = solve_speciation(logk, stoich, totals)
+        sp = _speciate(logk, stoich, totals, np.log(np.full(5, 1e-5)))
+        worst = max(worst, float(np.max(np.abs(sp - ref) / np.maximum(np.abs(ref), 1e-300))))
+    rows.append(check_row(M, "speciation tableau", "kernel Newton (sparse, warm start) vs "
+                          "sim.equilibria.solve_speciation", "identical species",
+                          f"max rel. difference {worst:.2g}", worst <= 1e-7, "<= 1e-7"))
+
+    # analytic limit: no water, no activation, no crystals and no TiO2
+    s, nm = run_key(exps["water_0p25"], values)
+    dry = simulate(replace(s, water_vol_percent=0.0), values, nm)
+    ok = dry.crystal_yield == 0.0 and dry.tio2_fraction == 0.0 and dry.final[C_PREC] == dry.ti0_M
+    rows.append(check_row(M, "water_0p25 without water", "yield, TiO2, precursor left",
+                          "0, 0, all (nothing activates)",
+                          f"{dry.crystal_yield:g}, {dry.tio2_fraction:g}, "
+                          f"{dry.final[C_PREC] / dry.ti0_M:g} of Ti", ok, "exact"))
+    return rows
+
+
+def _sv(exp, values):
+    s, nm = run_key(exp, values)
+    return s, values, nm

@@ -6,7 +6,8 @@
    sampled in their coordinate ``z`` (log10 for log-scale priors);
 2. the log posterior is the table's log prior plus the log likelihood of the
    observations that enter the fit (:mod:`sim.reference`);
-3. the maximum a posteriori point is found with bounded Powell from the prior centre
+3. the maximum a posteriori point is found with bounded Powell from the prior centre, or
+   from a model's ``fit_settings["start"]`` (a starting point only, not a prior)
    (derivative-free, so it copes with the kinks of ordinal likelihoods);
 4. posterior samples come from ``emcee``'s affine-invariant ensemble sampler, started
    in a small ball around the MAP.  emcee is small, NumPy-only, needs no gradients
@@ -44,7 +45,8 @@ from sim.reference import Observation, data_rows, log_likelihood
 __all__ = ["Problem", "calibrate", "validate_model", "cross_validate", "tree_state",
            "FitResult", "DEFAULT_SETTINGS"]
 
-DEFAULT_SETTINGS = {"walkers": 16, "steps": 400, "burn": None, "quick": False, "map_maxfev": 400}
+DEFAULT_SETTINGS = {"walkers": 16, "steps": 400, "burn": None, "quick": False, "map_maxfev": 400,
+                    "start": None}
 
 
 # ----------------------------------------------------------------------------- problem
@@ -108,6 +110,19 @@ class Problem:
 
 
 # ----------------------------------------------------------------------------- MAP, Laplace
+
+def start_z(problem: Problem, start=None) -> np.ndarray | None:
+    """Starting point of the MAP search in z: the prior centre, with the parameters named in
+    ``start`` ({name: value}, a model's ``fit_settings["start"]``) moved to those values.
+    A start only sets where the optimiser begins; the priors are the table's."""
+    if not start:
+        return None
+    z = problem.z_center()
+    for i, p in enumerate(problem._params):
+        if p.name in start:
+            z[i] = min(max(p.to_z(float(start[p.name])), problem.lo[i]), problem.hi[i])
+    return z
+
 
 def find_map(problem: Problem, maxfev: int = 400, z0=None) -> tuple[np.ndarray, float]:
     """Maximum a posteriori point by bounded Powell from ``z0`` (default: prior centre)."""
@@ -289,7 +304,8 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
         raise ValueError(f"burn-in ({n_burn}) must be >= 0 and smaller than steps ({n_steps})")
 
     say(f"{model.name}: MAP over {k} parameters from {len(used)} observations ...")
-    z_map, lp_map = find_map(problem, maxfev=int(settings["map_maxfev"]))
+    z_map, lp_map = find_map(problem, maxfev=int(settings["map_maxfev"]),
+                             z0=start_z(problem, settings["start"]))
     say(f"  MAP log posterior {lp_map:.4g} after {problem.evaluations} evaluations")
 
     ss = np.random.SeedSequence(seed)
@@ -344,6 +360,7 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
         "map_rows": map_rows,
         "sampler": {"walkers": n_walkers, "steps": n_steps, "burn": n_burn, "thin": 1,
                     "quick_model": problem.quick, "evaluations": problem.evaluations,
+                    "map_start": settings["start"],
                     "acceptance": float(np.mean(sampler.acceptance_fraction)),
                     "tau_reliable": bool(kept >= 50 * float(np.max(tau))) if k else True,
                     "ess_min": float(np.min(ess)) if k else 0.0,
@@ -451,6 +468,9 @@ def cross_validate(model, *, quick: bool = False, draws: int = 20, seed: int = 0
     settings = dict(DEFAULT_SETTINGS)
     settings.update(getattr(model, "fit_settings", {}) or {})
     maxfev = int(maxfev or settings["map_maxfev"])
+    # refits evaluate the model as `nanokin fit` does (the model's quick setting); the series
+    # left out is predicted as asked (``quick``)
+    fit_quick = bool(quick or settings["quick"])
     say = log or (lambda s: None)
     obs = model.observations()
     fit_obs = [o for o in obs if o.fit]
@@ -463,12 +483,13 @@ def cross_validate(model, *, quick: bool = False, draws: int = 20, seed: int = 0
         target = [o for o in obs if o.group == g]
         if g not in fitted_groups:
             if full is None:
-                full = _fit_and_draw(model, fit_obs, quick, maxfev, draws, seed)
+                full = _fit_and_draw(model, fit_obs, fit_quick, maxfev, draws, seed, settings["start"])
             problem, z_map, Z = full
         else:
             say(f"  {model.name}: leaving out '{g}' ({len(target)} observations), "
                 f"refitting on {len(train)} ...")
-            problem, z_map, Z = _fit_and_draw(model, train, quick, maxfev, draws, seed + gi + 1)
+            problem, z_map, Z = _fit_and_draw(model, train, fit_quick, maxfev, draws, seed + gi + 1,
+                                              settings["start"])
         ids = [o.id for o in target]
         sims = model.observables_batch([problem.values(z) for z in np.vstack([z_map[None, :], Z])],
                                        ids, quick=quick)
@@ -477,8 +498,8 @@ def cross_validate(model, *, quick: bool = False, draws: int = 20, seed: int = 0
     return [rows_by_id[o.id] for o in obs]
 
 
-def _fit_and_draw(model, train, quick, maxfev, draws, seed):
+def _fit_and_draw(model, train, quick, maxfev, draws, seed, start=None):
     problem = Problem(model, train, quick=quick)
-    z_map, _ = find_map(problem, maxfev=maxfev)
+    z_map, _ = find_map(problem, maxfev=maxfev, z0=start_z(problem, start))
     Z = laplace_draws(problem, z_map, draws, seed)
     return problem, z_map, Z

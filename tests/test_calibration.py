@@ -183,3 +183,25 @@ def test_bad_observation_files_are_named(tmp_path):
     p.write_text(OBS.replace("softness = 0.05\n", ""))
     with pytest.raises(ConfigError, match="softness"):
         load_observations("linear", p)
+
+
+def test_map_start_and_quick_refits_in_cross_validation(model):
+    """fit_settings["start"] moves only the optimiser's starting point (recorded in the fit);
+    cross-validation refits with the model's quick setting and predicts as asked."""
+    from sim.fit import start_z
+
+    problem = Problem(model, model.observations()[:2])
+    assert start_z(problem, None) is None
+    z = start_z(problem, {"k_per_s": 100.0, "nope": 1.0})
+    assert z[0] == pytest.approx(2.0) and z[1] == pytest.approx(problem.z_center()[1])
+    assert start_z(problem, {"k_per_s": 1e9})[0] == pytest.approx(3.0)       # clipped to the bounds
+    model.fit_settings = {"walkers": 8, "steps": 60, "start": {"k_per_s": 100.0}, "quick": True}
+    fit = calibrate(model, seed=1)
+    assert fit.record["sampler"]["map_start"] == {"k_per_s": 100.0}
+    assert fit.record["sampler"]["quick_model"] is True
+    assert abs(math.log10(fit.record["parameters"]["k_per_s"]["map"]) - 0.3 * 25 / 29) < 0.01
+    seen = []
+    orig = model.observables
+    model.observables = lambda v, ids, quick=False: (seen.append(quick), orig(v, ids, quick))[1]
+    cross_validate(model, draws=5, seed=0, quick=False)
+    assert True in seen and False in seen       # refits quick, predictions full

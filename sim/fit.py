@@ -278,6 +278,23 @@ def _observations_for_fit(model, use: Sequence[str] | None = None,
     return chosen, held
 
 
+def autocorrelation_time(chain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integrated autocorrelation time per parameter of ``chain`` (steps, walkers, k), and
+    which walkers moved.  A walker that never moved after burn-in has no autocorrelation
+    (emcee would divide by its zero variance and return NaN): tau comes from the walkers that
+    moved; with fewer than two, tau is the chain length."""
+    import emcee
+
+    kept, n_walkers, k = chain.shape
+    moving = (np.all(np.any(chain[1:] != chain[:-1], axis=0), axis=1) if kept > 1
+              else np.zeros(n_walkers, bool))
+    if moving.sum() >= 2:
+        tau = emcee.autocorr.integrated_time(chain[:, moving, :], tol=0)
+    else:
+        tau = np.full(k, float(max(kept, 1)))
+    return np.maximum(np.asarray(tau, float), 1.0), moving
+
+
 def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | None = None,
               burn: int | None = None, quick: bool | None = None, use: Sequence[str] | None = None,
               progress: bool = False, log: Callable[[str], None] | None = None) -> FitResult:
@@ -324,10 +341,9 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
     logp = sampler.get_log_prob(discard=n_burn)
     flat_z = chain.reshape(-1, k)
     flat_lp = logp.reshape(-1)
-    tau = emcee.autocorr.integrated_time(chain, tol=0) if chain.shape[0] > 1 else np.full(k, np.nan)
-    tau = np.maximum(np.asarray(tau, float), 1.0)
     kept = chain.shape[0]
-    ess = n_walkers * kept / tau
+    tau, moving = autocorrelation_time(chain)
+    ess = max(int(moving.sum()), 1) * kept / tau
     samples = np.column_stack([[p.from_z(z) for z in flat_z[:, i]]
                                for i, p in enumerate(problem._params)]) if k else flat_z
 
@@ -361,6 +377,7 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
         "sampler": {"walkers": n_walkers, "steps": n_steps, "burn": n_burn, "thin": 1,
                     "quick_model": problem.quick, "evaluations": problem.evaluations,
                     "map_start": settings["start"],
+                    "walkers_stuck": int(n_walkers - moving.sum()),
                     "acceptance": float(np.mean(sampler.acceptance_fraction)),
                     "tau_reliable": bool(kept >= 50 * float(np.max(tau))) if k else True,
                     "ess_min": float(np.min(ess)) if k else 0.0,

@@ -205,3 +205,18 @@ def test_map_start_and_quick_refits_in_cross_validation(model):
     model.observables = lambda v, ids, quick=False: (seen.append(quick), orig(v, ids, quick))[1]
     cross_validate(model, draws=5, seed=0, quick=False)
     assert True in seen and False in seen       # refits quick, predictions full
+
+
+def test_autocorrelation_time_ignores_stuck_walkers():
+    from sim.fit import autocorrelation_time
+
+    rng = np.random.default_rng(0)
+    chain = rng.standard_normal((400, 6, 2))
+    tau_all, moving = autocorrelation_time(chain)
+    assert moving.all() and np.all(np.isfinite(tau_all))
+    chain[:, 2, :] = 0.7                      # one walker never moved
+    tau, moving = autocorrelation_time(chain)
+    assert moving.tolist() == [True, True, False, True, True, True]
+    assert np.all(np.isfinite(tau)) and np.all(tau < 3)
+    tau, moving = autocorrelation_time(np.zeros((10, 4, 2)))
+    assert not moving.any() and np.all(tau == 10)

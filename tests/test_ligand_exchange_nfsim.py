@@ -47,7 +47,7 @@ def test_nfsim_agrees_with_kernel(tmp_path, name, t_end_min, extra, config):
     times = tuple(np.linspace(0.0, t_end_min, steps + 1))
     cfg = replace(exp.config, **{"conditions.times_min": times, **config})
     # the rates reach the export through the experiment's [parameters] table, as in a file
-    params = dict(PRE_PORT, k_disulfide_M_s=0.0, **extra)
+    params = {**PRE_PORT, "k_disulfide_M_s": 0.0, **extra}
     exp = dataclasses.replace(exp, config=cfg, parameters=params)
     if params["k_disulfide_M_s"] > 0:
         text = path_text(exp, tmp_path)

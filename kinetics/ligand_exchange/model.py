@@ -23,7 +23,7 @@ class LigandExchangeModel(Model):
     #: `nanokin fit ligand_exchange`: 12 free parameters -> 26 walkers (emcee's minimum 2k+2);
     #: quick ensembles (observables.QUICK_ENSEMBLES); the MAP search starts from the values in
     #: use before the calibration (START), not from the prior centres, where no PDT bridges
-    fit_settings = {"walkers": 26, "steps": 24, "burn": 8, "quick": True, "map_maxfev": 100,
+    fit_settings = {"walkers": 26, "steps": 30, "burn": 10, "quick": True, "map_maxfev": 100,
                     "start": START}
 
     def __init__(self):

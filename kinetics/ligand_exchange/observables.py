@@ -220,10 +220,11 @@ QUICK_ENSEMBLES = {
     "tbbt18_bdt": ((math.inf, 100),),
     "pet18_tbbt_250": ((math.inf, 4000),),
 }
-#: quick path: a parameter set whose run needs more events per cluster than this (13x the
-#: most at the calibrated point, ~16 k) gets no value (NaN: zero likelihood) instead of
-#: stalling the calibration; counted in :data:`CAPPED`
-QUICK_MAX_EVENTS_PER_CLUSTER = 200_000
+#: quick path: a parameter set whose run needs more events per cluster and simulated minute
+#: than this (about 15x the 55-75 of the pre-calibration values, where dithiol ends bind and
+#: let go) gets no value (NaN: zero likelihood) instead of stalling the calibration (an
+#: optimiser probing a bound can ask for 10^3x the events); counted in :data:`CAPPED`
+QUICK_MAX_EVENTS_PER_CLUSTER_MINUTE = 1000
 CAPPED = {"runs": 0, "capped": 0}
 
 
@@ -278,8 +279,9 @@ def quantity_value(snap: Snapshot, q: Quantity) -> float:
     if kind == "bridged_fraction":
         d = snap.system.di.index(sp)
         return float(np.mean(snap.counts[k][:, n0 + nd + d] > 0))
-    if kind == "changed_fraction":
-        return 1.0 - snap.fraction(t, sp)
+    if kind == "changed_fraction":     # counted, not 1 - fraction (no rounding at the bound)
+        labels = snap.labels_at(snap.index(t))
+        return float(np.count_nonzero(labels != sp)) / len(labels)
     if kind == "ligand_fraction":
         names = snap.system.code_names()
         return float(snap.counts[k][:, names.index(sp)].sum() / (N_SITES * snap.counts[k].shape[0]))
@@ -332,7 +334,8 @@ def experiment_snapshots(name: str, values_list, times_needed, quick: bool = Fal
         seg_times = [t for t in file_times if lo < t <= split and t <= t_last]
         if seg_times and any(lo < t <= split for t in times_needed):
             run_times = [t for t in file_times if t <= seg_times[-1]]
-            cap = QUICK_MAX_EVENTS_PER_CLUSTER * n if quick else cfg.solver.max_events
+            cap = (int(QUICK_MAX_EVENTS_PER_CLUSTER_MINUTE * n * max(seg_times[-1], 1.0)) if quick
+                   else cfg.solver.max_events)
             systems, _, counts, links, _, events = simulate_many(
                 cfg, values_list, seed=exp.seed, n_clusters=n, times_min=run_times, max_events=cap)
             CAPPED["runs"] += B

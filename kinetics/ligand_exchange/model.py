@@ -21,9 +21,11 @@ class LigandExchangeModel(Model):
     config_class = LigandExchangeConfig
     parameters = PARAMETERS
     #: `nanokin fit ligand_exchange`: 12 free parameters -> 26 walkers (emcee's minimum 2k+2);
-    #: quick ensembles (observables.QUICK_ENSEMBLES); the MAP search starts from the values in
-    #: use before the calibration (START), not from the prior centres, where no PDT bridges
-    fit_settings = {"walkers": 26, "steps": 30, "burn": 10, "quick": True, "map_maxfev": 100,
+    #: quick ensembles (observables.QUICK_ENSEMBLES, ~0.4-0.7 s per evaluation on one core), so
+    #: 60 + 26 x 20 evaluations take about 6 min: a short chain, far from 1000 effective samples
+    #: (run more --steps for that).  The MAP search starts from the values in use before the
+    #: calibration (START), not from the prior centres, where no PDT bridges
+    fit_settings = {"walkers": 26, "steps": 20, "burn": 6, "quick": True, "map_maxfev": 60,
                     "start": START}
 
     def __init__(self):

@@ -6,7 +6,8 @@
    sampled in their coordinate ``z`` (log10 for log-scale priors);
 2. the log posterior is the table's log prior plus the log likelihood of the
    observations that enter the fit (:mod:`sim.reference`);
-3. the maximum a posteriori point is found with bounded Powell from the prior centre
+3. the maximum a posteriori point is found with bounded Powell from the prior centre, or
+   from a model's ``fit_settings["map_start"]`` (a starting point only, not a prior)
    (derivative-free, so it copes with the kinks of ordinal likelihoods);
 4. posterior samples come from ``emcee``'s affine-invariant ensemble sampler, started
    in a small ball around the MAP.  emcee is small, NumPy-only, needs no gradients
@@ -299,6 +300,23 @@ def _observations_for_fit(model, use: Sequence[str] | None = None,
     return chosen, held
 
 
+def autocorrelation_time(chain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integrated autocorrelation time per parameter of ``chain`` (steps, walkers, k), and
+    which walkers moved.  A walker that never moved after burn-in has no autocorrelation
+    (emcee would divide by its zero variance and return NaN): tau comes from the walkers that
+    moved; with fewer than two, tau is the chain length."""
+    import emcee
+
+    kept, n_walkers, k = chain.shape
+    moving = (np.all(np.any(chain[1:] != chain[:-1], axis=0), axis=1) if kept > 1
+              else np.zeros(n_walkers, bool))
+    if moving.sum() >= 2:
+        tau = emcee.autocorr.integrated_time(chain[:, moving, :], tol=0)
+    else:
+        tau = np.full(k, float(max(kept, 1)))
+    return np.maximum(np.asarray(tau, float), 1.0), moving
+
+
 def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | None = None,
               burn: int | None = None, quick: bool | None = None, use: Sequence[str] | None = None,
               progress: bool = False, log: Callable[[str], None] | None = None) -> FitResult:
@@ -345,10 +363,9 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
     chain = sampler.get_chain(discard=n_burn)            # (steps, walkers, k)
     logp = sampler.get_log_prob(discard=n_burn)
     flat_lp = logp.reshape(-1)
-    tau = emcee.autocorr.integrated_time(chain, tol=0) if chain.shape[0] > 1 else np.full(k, np.nan)
-    tau = np.maximum(np.asarray(tau, float), 1.0)
     kept = chain.shape[0]
-    ess = n_walkers * kept / tau
+    tau, moving = autocorrelation_time(chain)
+    ess = max(int(moving.sum()), 1) * kept / tau
     # Stored samples: thinned by half the shortest autocorrelation time (nearly
     # independent draws) and to at most MAX_STORED_SAMPLES; diagnostics use the full chain.
     thin = max(1, int(np.min(tau) // 2)) if k else 1
@@ -387,6 +404,7 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
         "sampler": {"walkers": n_walkers, "steps": n_steps, "burn": n_burn, "thin": thin,
                     "quick_model": problem.quick, "evaluations": problem.evaluations,
                     "map_start": settings.get("map_start"),
+                    "walkers_stuck": int(n_walkers - moving.sum()),
                     "acceptance": float(np.mean(sampler.acceptance_fraction)),
                     "tau_reliable": bool(kept >= 50 * float(np.max(tau))) if k else True,
                     "ess_min": float(np.min(ess)) if k else 0.0,
@@ -494,6 +512,9 @@ def cross_validate(model, *, quick: bool = False, draws: int = 20, seed: int = 0
     settings = dict(DEFAULT_SETTINGS)
     settings.update(getattr(model, "fit_settings", {}) or {})
     maxfev = int(maxfev or settings["map_maxfev"])
+    # refits evaluate the model as `nanokin fit` does (the model's quick setting); the series
+    # left out is predicted as asked (``quick``)
+    fit_quick = bool(quick or settings["quick"])
     say = log or (lambda s: None)
     obs = model.observations()
     fit_obs = [o for o in obs if o.fit]
@@ -506,12 +527,12 @@ def cross_validate(model, *, quick: bool = False, draws: int = 20, seed: int = 0
         target = [o for o in obs if o.group == g]
         if g not in fitted_groups:
             if full is None:
-                full = _fit_and_draw(model, fit_obs, quick, maxfev, draws, seed, settings)
+                full = _fit_and_draw(model, fit_obs, fit_quick, maxfev, draws, seed, settings)
             problem, z_map, Z = full
         else:
             say(f"  {model.name}: leaving out '{g}' ({len(target)} observations), "
                 f"refitting on {len(train)} ...")
-            problem, z_map, Z = _fit_and_draw(model, train, quick, maxfev, draws, seed + gi + 1,
+            problem, z_map, Z = _fit_and_draw(model, train, fit_quick, maxfev, draws, seed + gi + 1,
                                               settings)
         ids = [o.id for o in target]
         sims = model.observables_batch([problem.values(z) for z in np.vstack([z_map[None, :], Z])],

@@ -20,7 +20,8 @@ the longest, while EDT and rigid 1,3-benzenedithiol keep > 24 kcal/mol on every 
 For PDT the unstrained bridged distance is taken from the crystal of
 [Au24Pt(TBBT)12(PDT)3]0: 4.443, 4.497, 4.497 A (Yoshikawa 2026, Fig. S13), mean 4.48 A.
 The absolute strains are crude (S-H in place of S-Au); the kinetics scales them with a
-fitted factor.  Free-dithiol S...S span ranges are from the same conformer search.
+calibrated factor (parameter ``strain_scale`` of the ligand-exchange model).  Free-dithiol
+S...S span ranges are from the same conformer search.
 """
 from __future__ import annotations
 

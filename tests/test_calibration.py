@@ -222,3 +222,39 @@ def test_bad_observation_files_are_named(tmp_path):
     p.write_text(OBS.replace("softness = 0.05\n", ""))
     with pytest.raises(ConfigError, match="softness"):
         load_observations("linear", p)
+
+
+def test_map_start_and_quick_refits_in_cross_validation(model):
+    """fit_settings["map_start"] moves only the optimiser's starting point (recorded in the fit);
+    cross-validation refits with the model's quick setting and predicts as asked."""
+    from sim.fit import map_start
+
+    problem = Problem(model, model.observations()[:2])
+    z = map_start(problem, {"map_start": {"k_per_s": 100.0}})
+    assert z[0] == pytest.approx(2.0) and z[1] == pytest.approx(problem.z_center()[1])
+    assert map_start(problem, {"map_start": {"k_per_s": 1e9}})[0] == pytest.approx(3.0)  # clipped
+    model.fit_settings = {"walkers": 8, "steps": 60, "map_start": {"k_per_s": 100.0}, "quick": True}
+    fit = calibrate(model, seed=1)
+    assert fit.record["sampler"]["map_start"] == {"k_per_s": 100.0}
+    assert fit.record["sampler"]["quick_model"] is True
+    assert abs(math.log10(fit.record["parameters"]["k_per_s"]["map"]) - 0.3 * 25 / 29) < 0.01
+    seen = []
+    orig = model.observables
+    model.observables = lambda v, ids, quick=False: (seen.append(quick), orig(v, ids, quick))[1]
+    cross_validate(model, draws=5, seed=0, quick=False)
+    assert True in seen and False in seen       # refits quick, predictions full
+
+
+def test_autocorrelation_time_ignores_stuck_walkers():
+    from sim.fit import autocorrelation_time
+
+    rng = np.random.default_rng(0)
+    chain = rng.standard_normal((400, 6, 2))
+    tau_all, moving = autocorrelation_time(chain)
+    assert moving.all() and np.all(np.isfinite(tau_all))
+    chain[:, 2, :] = 0.7                      # one walker never moved
+    tau, moving = autocorrelation_time(chain)
+    assert moving.tolist() == [True, True, False, True, True, True]
+    assert np.all(np.isfinite(tau)) and np.all(tau < 3)
+    tau, moving = autocorrelation_time(np.zeros((10, 4, 2)))
+    assert not moving.any() and np.all(tau == 10)

@@ -1,5 +1,8 @@
 """Ligand-exchange kinetics: kernels against plain references, analytic limits, the model."""
 import dataclasses
+import json
+import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -7,6 +10,12 @@ import pytest
 import kinetics.ligand_exchange as le
 from sim.config import ConfigError, parse_experiment, replace
 from sim.rng import stream_states
+
+#: the parameter set in use before the port (old PRIORS + the recorded least-squares fit):
+#: a realistic point for the kernel tests, independent of the shipped posterior
+PRE_PORT = le.PARAMETERS.values(
+    json.loads((Path(__file__).parent / "data" / "ligand_exchange_legacy_8695f80.json").read_text())["rates"],
+    use_fit=False)
 
 BASE = """
 model = "ligand_exchange"
@@ -26,6 +35,7 @@ n_clusters = {n}
 
 
 def experiment(init="PET", tbbt=4500, extra="", times="[0, 2, 5]", n=200, **over):
+    """An experiment (config changes as dotted keys in ``over``)."""
     exp = parse_experiment(BASE.format(init=init, tbbt=tbbt, extra=extra, times=times, n=n))
     if over:
         exp = dataclasses.replace(exp, config=replace(exp.config, **over))
@@ -113,9 +123,9 @@ def test_field_selective_tree_update_equals_full_row_update():
     assert np.allclose(full[1], full[size:size + n].sum(axis=0))
 
 
-def _system(init="TBBT", extra='dithiol = "PDT"\ndithiol_equiv = 216', **over):
+def _system(init="TBBT", extra='dithiol = "PDT"\ndithiol_equiv = 216', values=PRE_PORT, **over):
     exp = experiment(init=init, extra=extra, **over)
-    return exp, le.build_system(exp.config)
+    return exp, le.build_system(exp.config, values)
 
 
 def ref_closure_weight(row, partner, shell, sysm):
@@ -237,8 +247,8 @@ def _kernel(sysm, lig, partner, shell, conc, times_s, seed=0, k_close=None, k_ss
 def test_independent_site_exchange_is_binomial():
     """PET -> TBBT with TBBTH in excess and no back reaction: each core site converts with
     rate k_core*leave_PET*[TBBT], each apex site apex_factor times slower."""
-    exp = experiment(init="PET", times="[0, 3, 10]", n=4000, **{"rates.K_aryl_alkyl": 1e12})
-    sysm, times_s, counts, links, conc, events = le.simulate(exp.config, seed=1)
+    exp = experiment(init="PET", times="[0, 3, 10]", n=4000)
+    sysm, times_s, counts, links, conc, events = le.simulate(exp.config, dict(PRE_PORT, K_aryl_alkyl=1e12), seed=1)
     r = sysm.rates
     c_tbbt = exp.config.reagents.monothiol_equiv * exp.config.cluster.conc_mM * 1e-3
     k_c = r["k_core_M_s"] * r["aliphatic_leaving"] * c_tbbt
@@ -356,8 +366,9 @@ def test_dangling_dithiol_reaches_attach_release_equilibrium():
     P(no dangling EDT on a cluster) = (1 + rho)^-12 (the expectation behind the EDT row)."""
     exp = le.load_reference("tbbt12pdt3_edt")
     times = tuple(float(t) for t in np.arange(0.0, 0.5 + 1e-9, 1.0 / 60.0))   # every second
-    cfg = replace(exp.config, **{"rates.k_disulfide_M_s": 0.0, "conditions.times_min": times})
-    sysm, times_s, counts, links, conc, events = le.simulate(cfg, seed=5, n_clusters=2000)
+    cfg = replace(exp.config, **{"conditions.times_min": times})
+    sysm, times_s, counts, links, conc, events = le.simulate(cfg, dict(PRE_PORT, k_disulfide_M_s=0.0), seed=5,
+                                                             n_clusters=2000)
     r = sysm.rates
     tb, edt = sysm.mono.index("TBBT"), sysm.n_mono + sysm.di.index("EDT")
     rho = r["dithiol_nucleophile"] * conc[0, edt] / (r["dangling_leaving"] * conc[0, tb])
@@ -369,46 +380,121 @@ def test_dangling_dithiol_reaches_attach_release_equilibrium():
 
 def test_same_seed_same_result_and_seed_matters():
     exp = experiment(init="TBBT", extra='dithiol = "PDT"\ndithiol_equiv = 216', times="[0, 1]", n=100)
-    a = le.simulate(exp.config, seed=3)
-    b = le.simulate(exp.config, seed=3)
-    c = le.simulate(exp.config, seed=4)
+    a = le.simulate(exp.config, PRE_PORT, seed=3)
+    b = le.simulate(exp.config, PRE_PORT, seed=3)
+    c = le.simulate(exp.config, PRE_PORT, seed=4)
     assert np.array_equal(a[2], b[2]) and a[5] == b[5]
     assert not np.array_equal(a[2], c[2])
 
 
 def test_site_conservation_and_bridges_pair_up():
     exp = experiment(init="PET", extra='dithiol = "PDT"\ndithiol_equiv = 216', times="[0, 5, 20]", n=200)
-    sysm, times_s, counts, links, conc, events = le.simulate(exp.config, seed=2)
+    sysm, times_s, counts, links, conc, events = le.simulate(exp.config, PRE_PORT, seed=2)
     assert np.all(counts.sum(axis=2) == 18)
     nb = counts[:, :, sysm.n_mono + sysm.n_di]
     assert np.all(nb % 2 == 0)
     assert events > 0
 
 
-# ---------------------------------------------------------------- the model interface
+def test_batched_kernel_equals_one_call_per_parameter_set():
+    """simulate_many (parameter sets in parallel threads, common random numbers) gives bit for bit
+    what simulate gives for each set on its own."""
+    exp = experiment(init="PET", extra='dithiol = "PDT"\ndithiol_equiv = 216', times="[0, 2, 6]", n=60)
+    sets = [PRE_PORT, dict(PRE_PORT, k_core_M_s=20.0, rearranged_pair_shift_A=0.2),
+            dict(PRE_PORT, cluster_conc_mM=0.5, strain_scale=0.1)]
+    systems, times_s, counts, links, conc, events = le.simulate_many(exp.config, sets, seed=9)
+    assert counts.shape[:3] == (3, 3, 60)
+    for b, v in enumerate(sets):
+        _, _, c1, l1, k1, e1 = le.simulate(exp.config, v, seed=9)
+        assert np.array_equal(c1, counts[b]) and np.array_equal(l1, links[b])
+        assert np.array_equal(k1, conc[b]) and e1 == events[b]
+    assert not np.array_equal(counts[0], counts[1])
 
-def test_config_errors_name_the_key(tmp_path):
+
+# ---------------------------------------------------------------- parameters and experiment files
+
+def test_table_declares_every_mechanism_number():
+    t = le.PARAMETERS
+    assert set(t.names) == set(le.system.RATE_NAMES) | {"cluster_conc_mM"}
+    assert set(t.of_kind("fixed")) == {"K_aryl_alkyl", "crosslinked_pair_distance_A"}
+    assert t.of_kind("nuisance") == ["cluster_conc_mM"]
+    # the values that were set with the reference rows in view or estimated are calibrated
+    for name in ("k_core_M_s", "aliphatic_leaving", "dangling_leaving", "strain_scale", "apex_factor",
+                 "dithiol_nucleophile", "k_close_per_s", "rearranged_pair_shift_A", "k_disulfide_M_s",
+                 "k_tde_M_s", "alkyl_thiol_disulfide_factor"):
+        assert t[name].kind == "calibrated" and t[name].prior is not None
+    for p in t:
+        assert p.source and p.unit
+    # the pre-port values lie inside the bounds (so the legacy comparison is a point of the table)
+    for k, v in PRE_PORT.items():
+        lo, hi = t[k].bounds
+        assert lo <= v <= hi, k
+
+
+def test_config_errors_name_the_key():
     with pytest.raises(ConfigError, match="reagents.dithiol"):
         parse_experiment('model = "ligand_exchange"\n[reagents]\ndithiol = "XDT"\n')
     with pytest.raises(ConfigError, match="preformed_dithiol"):
         parse_experiment('model = "ligand_exchange"\n[cluster]\npreformed_bridges = 3\n')
     with pytest.raises(ConfigError, match="times_min"):
         parse_experiment('model = "ligand_exchange"\n[conditions]\ntimes_min = [5, 1]\n')
-    with pytest.raises(ConfigError, match="rates.k_core_M_s"):
-        parse_experiment('model = "ligand_exchange"\n[rates]\nk_core_M_s = -1.0\n')
     with pytest.raises(ConfigError, match="structure_file"):
         parse_experiment('model = "ligand_exchange"\n[cluster]\nstructure_file = "/no/such.xyz"\n')
+    # the old model-private rate section is gone: rates are [parameters]
+    with pytest.raises(ConfigError, match="rates"):
+        parse_experiment('model = "ligand_exchange"\n[rates]\nk_core_M_s = 1.0\n')
+    with pytest.raises(ConfigError, match="parameters.k_core_M_s") as err:
+        parse_experiment('model = "ligand_exchange"\n[parameters]\nk_core_M_s = -1.0\n')
+    assert "out of range" in str(err.value)
 
 
-def test_run_writes_h5_and_png(tmp_path):
+def test_unknown_parameter_is_rejected_with_the_allowed_list():
+    with pytest.raises(ConfigError, match="parameters.k_fast") as err:
+        parse_experiment('model = "ligand_exchange"\n[parameters]\nk_fast = 1.0\n')
+    for name in le.PARAMETERS.names:
+        assert name in err.value.allowed
+
+
+def test_cluster_concentration_from_file_or_nuisance_parameter():
+    with_file = parse_experiment('model = "ligand_exchange"\n[cluster]\nconc_mM = 0.5\n')
+    without = parse_experiment('model = "ligand_exchange"\n')
+    vals = dict(PRE_PORT, cluster_conc_mM=0.1)
+    assert le.system.cluster_conc_mM(with_file.config, vals) == 0.5
+    assert le.system.cluster_conc_mM(without.config, vals) == 0.1
+    for name in le.EXPERIMENTS:      # only the stated synthesis sets its concentration
+        cfg = le.load_reference(name).config
+        assert (cfg.cluster.conc_mM is not None) == (name == "tbbt12pdt3_budt")
+
+
+def _small_run_file(tmp_path, extra_parameters=""):
+    cfg = tmp_path / "le.toml"
+    cfg.write_text(BASE.format(init="TBBT", tbbt=4302, extra='dithiol = "PDT"\ndithiol_equiv = 216',
+                               times="[0, 1, 3]", n=100) + extra_parameters)
+    return cfg
+
+
+def test_parameters_override_changes_the_result_and_run_stamps_the_set(tmp_path):
+    from sim.config import load_experiment
+
+    base = load_experiment(_small_run_file(tmp_path))
+    fast = load_experiment(_small_run_file(tmp_path, "[parameters]\nk_core_M_s = 50.0\n"))
+    r0, r1 = le.MODEL.run(base), le.MODEL.run(fast)
+    assert r1.parameters["k_core_M_s"] == 50.0
+    assert r0.parameters == le.MODEL.parameter_values(base)
+    assert set(r0.parameters) == set(le.PARAMETERS.names)
+    assert {k: v for k, v in r1.parameters.items() if k != "k_core_M_s"} == \
+           {k: v for k, v in r0.parameters.items() if k != "k_core_M_s"}
+    assert not np.array_equal(np.asarray(r0["mean_sites"]), np.asarray(r1["mean_sites"]))
+    assert r0.fit.get("fit_sha256")          # the fit behind the values is recorded
+
+
+def test_run_writes_h5_and_png_and_export_uses_the_same_parameters(tmp_path):
     from sim.cli import main
     import h5py
 
-    cfg = tmp_path / "le.toml"
-    cfg.write_text(BASE.format(init="TBBT", tbbt=4302, extra='dithiol = "PDT"\ndithiol_equiv = 216',
-                               times="[0, 1, 3]", n=100))
+    cfg = _small_run_file(tmp_path, "[parameters]\nk_close_per_s = 123.0\n")
     out = tmp_path / "le.h5"
-    assert main(["run", str(cfg), "-o", str(out)]) == 0
+    assert main(["run", str(cfg), "-o", str(out), "--no-uncertainty"]) == 0
     assert out.exists() and out.with_suffix(".png").exists()
     with h5py.File(out) as f:
         frac = f["data/species_fraction"][()]
@@ -419,10 +505,20 @@ def test_run_writes_h5_and_png(tmp_path):
         mz = dict(zip(species, f["data/ms_mz"][()]))
         if "TBBT12PDT3" in mz:
             assert mz["TBBT12PDT3"] == pytest.approx(24 * 196.96657 + 195.084 + 12 * 165.27 + 3 * 106.21, abs=1.0)
+        assert float(f["parameters/k_close_per_s"][()]) == 123.0
+        assert set(f["parameters"]) == set(le.PARAMETERS.names)
     bngl = tmp_path / "le.bngl"
     assert main(["export", "bngl", str(cfg), "-o", str(bngl)]) == 0
     text = bngl.read_text()
     assert "begin reaction rules" in text and "s18~" in text and "writeXML()" in text
+    assert "k_close_per_s = 123," in text.splitlines()[1]
+    # the ring-closure rules carry the overridden rate: k_close * fit * leave(TBBT = 1)
+    from sim.config import load_experiment
+    exp = load_experiment(cfg)
+    sysm = le.build_system(exp.config, le.MODEL.parameter_values(exp), 100)
+    n_tri = sum(0 in tr for tr in sysm.triples.tolist())      # triples a first bridge on pair 0 commits to
+    k0 = 123.0 * sysm.arrays["fit_native"][0, 0] / max(n_tri, 1)
+    assert f" {k0:.10g}" in text
 
 
 def test_preformed_product_with_structure_file(tmp_path):
@@ -436,22 +532,57 @@ def test_preformed_product_with_structure_file(tmp_path):
     text = text.replace("conc_mM = 0.24", f'conc_mM = 0.24\npreformed_dithiol = "PDT"\npreformed_bridges = 3\n'
                                            f'structure_file = "{xyz}"')
     exp = parse_experiment(text)
-    snap = le.run_snapshot(exp)
+    sysm, times_s, counts, links, conc, events = le.simulate(exp.config, PRE_PORT, seed=exp.seed)
+    snap = le.snapshot(sysm, times_s, counts, links, events)
     assert snap.fraction(0.0, "TBBT12PDT3") == 1.0
 
 
-def test_rows_follow_the_data_file():
-    obs = le.load_observations()
-    assert {r["experiment"] for r in obs} == set(le.REFERENCE)
-    for r in obs:
-        assert r["source"] and r["statement"]
-        assert r["lower"] is not None or r["upper"] is not None
+# ---------------------------------------------------------------- reference observables
+
+def test_observations_file_matches_the_reference_quantities():
+    obs = le.MODEL.observations()
+    assert [o.id for o in obs] == list(le.REFERENCE)
+    for o in obs:
+        assert o.kind == "range" and o.softness > 0 and o.source and o.measured
+        assert o.experiment == le.REFERENCE[o.id].experiment
+        assert le.load_reference(o.experiment).name == o.experiment
+    held = {o.id for o in obs if not o.fit}
+    assert held == {"tbbt12pdt3_edt_changed_180min", "tbbt18_bdt_bridged_180min",
+                    "pet18_tbbt_250_tbbt_share_600min"}
 
 
-@pytest.mark.slow
-def test_quick_validation_rows():
-    rows = le.MODEL.validate(quick=True)
-    assert len(rows) == len(le.load_observations())
-    assert all(r.model == "ligand_exchange" and r.role in ("fitted", "predicted") for r in rows)
-    by = {(r.experiment, r.quantity): r for r in rows}
-    assert by[("pet18_tbbt_250", "TBBT share of ligands at 10 h >= 95 %")].passed
+def test_quick_observables_are_deterministic_and_respond_to_parameters():
+    ids = ["pet18_tbbt_pdt_no_pdt_5min", "pet18_tbbt_pdt_mean_tbbt_5min", "pet18_pdt_crosslinked_300min"]
+    a = le.MODEL.observables(PRE_PORT, ids, quick=True)
+    b = le.MODEL.observables(PRE_PORT, ids, quick=True)
+    assert a == b
+    slow = le.MODEL.observables(dict(PRE_PORT, aliphatic_leaving=2e-5), ids, quick=True)
+    assert slow["pet18_tbbt_pdt_mean_tbbt_5min"] < 0.5 * a["pet18_tbbt_pdt_mean_tbbt_5min"]
+    batch = le.MODEL.observables_batch([PRE_PORT, dict(PRE_PORT, aliphatic_leaving=2e-5)], ids, quick=True)
+    assert batch == [a, slow]
+    with pytest.raises(KeyError, match="unknown observation"):
+        le.MODEL.observables(PRE_PORT, ["no_such_row"])
+
+
+def test_quick_event_cap_gives_no_value_instead_of_stalling(monkeypatch):
+    from kinetics.ligand_exchange import observables as ob
+
+    monkeypatch.setattr(ob, "QUICK_MAX_EVENTS_PER_CLUSTER_MINUTE", 1)
+    v = le.MODEL.observables(PRE_PORT, ["pet18_tbbt_pdt_no_pdt_5min"], quick=True)
+    assert math.isnan(v["pet18_tbbt_pdt_no_pdt_5min"][0])
+
+
+def test_checks_pass_and_are_checks():
+    rows = le.MODEL.checks(quick=True)
+    assert len(rows) >= 5
+    assert all(r.kind == "check" and r.role is None for r in rows)
+    assert all(r.passed for r in rows), [(r.quantity, r.simulated) for r in rows if not r.passed]
+
+
+def test_fit_starts_from_the_pre_calibration_values_not_the_priors():
+    from kinetics.ligand_exchange.parameters import START
+
+    assert set(START) == set(le.PARAMETERS.free)
+    assert START == {k: PRE_PORT[k] for k in START}
+    assert le.MODEL.fit_settings["map_start"] is START
+    assert le.MODEL.fit_settings["quick"] is True

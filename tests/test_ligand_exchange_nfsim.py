@@ -1,5 +1,7 @@
 """Cross-validation: the exported BioNetGen model run by NFsim against nanokin's kernel."""
 import dataclasses
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,9 +11,14 @@ from sim.config import replace
 
 pytestmark = pytest.mark.external
 
+#: the parameter set in use before the port: a realistic point, independent of the shipped fit
+PRE_PORT = le.PARAMETERS.values(
+    json.loads((Path(__file__).parent / "data" / "ligand_exchange_legacy_8695f80.json").read_text())["rates"],
+    use_fit=False)
 
-def path_text(exp, cfg, tmp_path):
-    return le.write_bngl(dataclasses.replace(exp, config=cfg), tmp_path / "probe.bngl", n_clusters=2).read_text()
+
+def path_text(exp, tmp_path):
+    return le.write_bngl(exp, tmp_path / "probe.bngl", n_clusters=2).read_text()
 
 
 def _tools():
@@ -22,36 +29,39 @@ def _tools():
         pytest.skip("BNG2.pl / NFsim / perl not available")
 
 
-@pytest.mark.parametrize("name,t_end_min,extra", [
-    ("tbbt18_pdt", 1.5, {}),
-    ("pet18_tbbt_pdt", 2.0, {"rates.aliphatic_leaving": 2e-3}),
+@pytest.mark.parametrize("name,t_end_min,extra,config", [
+    ("tbbt18_pdt", 1.5, {}, {}),
+    ("pet18_tbbt_pdt", 2.0, {"aliphatic_leaving": 2e-3}, {}),
     # PDT alone, with fast PET loss and disulfide coupling between clusters switched on
-    ("pet18_pdt", 3.0, {"rates.aliphatic_leaving": 0.05, "rates.k_disulfide_M_s": 2000.0, "rates.k_tde_M_s": 0.0}),
+    ("pet18_pdt", 3.0, {"aliphatic_leaving": 0.05, "k_disulfide_M_s": 2000.0, "k_tde_M_s": 0.0}, {}),
     # TBBT18 + PDT with fast coupling, and the free TBBTH cleaving the links again
-    ("tbbt18_pdt", 1.5, {"reagents.monothiol_equiv": 400.0, "rates.k_disulfide_M_s": 3000.0,
-                         "rates.k_tde_M_s": 0.1, "rates.k_close_per_s": 0.0}),
+    ("tbbt18_pdt", 1.5, {"k_disulfide_M_s": 3000.0, "k_tde_M_s": 0.1, "k_close_per_s": 0.0},
+     {"reagents.monothiol_equiv": 400.0}),
 ])
-def test_nfsim_agrees_with_kernel(tmp_path, name, t_end_min, extra):
+def test_nfsim_agrees_with_kernel(tmp_path, name, t_end_min, extra, config):
     _tools()
     from sim.bionetgen import read_gdat, run_bng2
 
     n_nf, n_nk, steps = 60, 1500, 3
     exp = le.load_reference(name)
     times = tuple(np.linspace(0.0, t_end_min, steps + 1))
-    cfg = replace(exp.config, **{"rates.k_disulfide_M_s": 0.0, "conditions.times_min": times, **extra})
-    if cfg.rates.k_disulfide_M_s > 0:
-        text = path_text(exp, cfg, tmp_path)
+    cfg = replace(exp.config, **{"conditions.times_min": times, **config})
+    # the rates reach the export through the experiment's [parameters] table, as in a file
+    params = {**PRE_PORT, "k_disulfide_M_s": 0.0, **extra}
+    exp = dataclasses.replace(exp, config=cfg, parameters=params)
+    if params["k_disulfide_M_s"] > 0:
+        text = path_text(exp, tmp_path)
         assert "+ C(s" in text
-        if extra.get("rates.k_tde_M_s", 0) > 0:
+        if params["k_tde_M_s"] > 0:
             assert "!1).C(s" in text and "+ L_TBBT() ->" in text
-    exp = dataclasses.replace(exp, config=cfg)
     path = le.write_bngl(exp, tmp_path / "model.bngl", n_clusters=n_nf, seed=12345)
     wd = run_bng2(path.read_text(), workdir=tmp_path / "run", name="model", timeout=600)
     head, data = read_gdat(wd / "model.gdat")
     assert data.shape[0] == steps + 1
     assert np.allclose(data[:, 0], 60.0 * np.array(times), rtol=1e-6)
 
-    sysm, times_s, counts, links, conc, events = le.simulate(cfg, seed=7, n_clusters=n_nk)
+    sysm, times_s, counts, links, conc, events = le.simulate(cfg, le.MODEL.parameter_values(exp), seed=7,
+                                                             n_clusters=n_nk)
     code = sysm.code_names()
     st = [c.replace(":dangling", "_D").replace(":bridged", "_B").replace(":crosslinked", "_X") for c in code]
     checked = 0

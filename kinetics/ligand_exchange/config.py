@@ -1,0 +1,94 @@
+"""Experiment-file schema of the ligand-exchange model (sections and keys of the TOML).
+
+Rate constants and every other mechanism number are not set here: they are parameters
+of :data:`kinetics.ligand_exchange.parameters.PARAMETERS`, overridden by name in the
+engine's top-level ``[parameters]`` table of an experiment file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.config import Invalid, section, spec
+from structures.ligands import DITHIOLS, MONOTHIOLS
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    centre: str = spec("Pt", choices=("Au", "Pt", "Pd"), doc="centre atom of the M13 core")
+    initial_ligand: str = spec("PET", choices=tuple(MONOTHIOLS), doc="monothiolate on all 18 sites at t = 0")
+    preformed_dithiol: str = spec("", choices=("",) + tuple(DITHIOLS),
+                                  doc="dithiolate already bridging a C3 triple of core pairs "
+                                      "(e.g. PDT for TBBT12PDT3)")
+    preformed_bridges: int = spec(0, choices=(0, 3), doc="bridges of preformed_dithiol at t = 0 (0 or 3)")
+    conc_mM: float | None = spec(None, gt=0.0, le=100.0, unit="mM",
+                                 doc="cluster concentration; when omitted, the parameter "
+                                     "cluster_conc_mM (a nuisance parameter: the concentration "
+                                     "of a run whose paper does not state it)")
+    structure_file: str = spec("", doc="optional xyz/cif/pdb file with the cluster (metals and S); "
+                               "default: built from bond lengths")
+
+    def check(self):
+        if self.preformed_bridges and not self.preformed_dithiol:
+            raise Invalid("preformed_dithiol", self.preformed_dithiol, "a dithiol name",
+                          "preformed_bridges > 0 needs the dithiol")
+
+
+@dataclass(frozen=True)
+class Reagents:
+    monothiol: str = spec("", choices=("",) + tuple(MONOTHIOLS), doc="added monothiol (free thiol)")
+    monothiol_equiv: float = spec(0.0, ge=0.0, unit="per cluster", doc="equivalents of the monothiol per cluster")
+    dithiol: str = spec("", choices=("",) + tuple(d for d in DITHIOLS if DITHIOLS[d].can_bridge),
+                        doc="added dithiol HS-X-SH")
+    dithiol_equiv: float = spec(0.0, ge=0.0, unit="per cluster", doc="equivalents of the dithiol per cluster")
+    disulfide_fraction: float = spec(0.0, ge=0.0, le=0.5, unit="mol/mol",
+                                     doc="(PDTH)2 disulfide impurity per dithiol")
+
+    def check(self):
+        if self.monothiol_equiv > 0 and not self.monothiol:
+            raise Invalid("monothiol", self.monothiol, "a monothiol name", "equivalents given without a monothiol")
+        if self.dithiol_equiv > 0 and not self.dithiol:
+            raise Invalid("dithiol", self.dithiol, "a dithiol name", "equivalents given without a dithiol")
+
+
+@dataclass(frozen=True)
+class Conditions:
+    temperature_C: float = spec(25.0, ge=-80.0, le=150.0, unit="°C", doc="reaction temperature")
+    times_min: tuple[float, ...] = spec([0.0, 5.0, 20.0, 90.0, 300.0], ge=0.0, unit="min", min_len=1,
+                                        doc="output times (increasing)")
+    plot_times_min: tuple[float, ...] = spec([], ge=0.0, unit="min",
+                                             doc="times shown in the composition plot (default: all)")
+    ms_charge: int = spec(1, ge=1, le=6, doc="charge z of the simulated negative-ion mass spectrum (z-)")
+
+    def check(self):
+        t = self.times_min
+        if any(b <= a for a, b in zip(t, t[1:])):
+            raise Invalid("times_min", list(t), "strictly increasing times", "times not increasing")
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    rearrangement: bool = spec(True, doc="staple rearrangement after the first bridge (rule 3)")
+
+
+@dataclass(frozen=True)
+class Solver:
+    n_clusters: int = spec(2000, ge=1, le=2_000_000, doc="clusters in the simulated population")
+    max_events: int = spec(2_000_000_000, ge=1, doc="stop after this many events")
+    bridge_pair_kinds: tuple[str, ...] = spec(["core-core"], choices=("core-core", "core-apex", "apex-apex"),
+                                              doc="kinds of inter-staple S-S pairs a dithiol may bridge")
+    max_pair_distance_A: float = spec(6.0, gt=3.0, le=10.0, unit="Å", doc="longest candidate bridge pair")
+
+
+@dataclass(frozen=True)
+class LigandExchangeConfig:
+    cluster: ClusterSpec = section(ClusterSpec)
+    reagents: Reagents = section(Reagents)
+    conditions: Conditions = section(Conditions)
+    mechanism: Mechanism = section(Mechanism)
+    solver: Solver = section(Solver)
+
+    def check(self):
+        if self.cluster.structure_file and not Path(self.cluster.structure_file).exists():
+            raise Invalid("cluster.structure_file", self.cluster.structure_file,
+                          "an existing structure file", "file not found")

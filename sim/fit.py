@@ -494,7 +494,8 @@ def validate_model(model, *, quick: bool = False, draws: int = 0, seed: int = 0,
     point = model.observables_batch([table.values()], ids, quick=quick)[0]
     sims = []
     if draws and table.free:
-        sims = model.observables_batch(table.draws(draws, seed), ids, quick=quick)
+        sims = model.observables_batch(table.draws(draws, seed), ids,
+                                       quick=quick or bool(getattr(model, "interval_quick", False)))
     rows = data_rows(model.name, obs, point, used, sims)
     return rows + list(model.checks(quick=quick, progress=progress))
 
@@ -535,9 +536,10 @@ def cross_validate(model, *, quick: bool = False, draws: int = 20, seed: int = 0
             problem, z_map, Z = _fit_and_draw(model, train, fit_quick, maxfev, draws, seed + gi + 1,
                                               settings)
         ids = [o.id for o in target]
-        sims = model.observables_batch([problem.values(z) for z in np.vstack([z_map[None, :], Z])],
-                                       ids, quick=quick)
-        for r in data_rows(model.name, target, sims[0], set(), sims[1:]):
+        point = model.observables_batch([problem.values(z_map)], ids, quick=quick)[0]
+        sims = model.observables_batch([problem.values(z) for z in Z], ids,
+                                       quick=quick or bool(getattr(model, "interval_quick", False)))
+        for r in data_rows(model.name, target, point, set(), sims):
             rows_by_id[r.id] = r
     return [rows_by_id[o.id] for o in obs]
 

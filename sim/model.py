@@ -60,6 +60,9 @@ class Model:
     exporters: dict = {}
     parameters = None          # a sim.params.ParameterTable; None: the model has no knobs
     fit_settings: dict = {}    # e.g. {"walkers": 16, "steps": 300}
+    #: True: the posterior draws behind predictive intervals use the model's quick path
+    #: (e.g. smaller stochastic ensembles), so an interval also holds that extra sampling noise
+    interval_quick: bool = False
 
     def run(self, experiment, progress=None):  # pragma: no cover - interface
         raise NotImplementedError

@@ -56,8 +56,9 @@ def test_every_model_rejects_unknown_parameters(model, tmp_path):
     src = sorted(model_inputs(model).glob("*.toml"))[0]
     text = src.read_text()
     bad = tmp_path / "bad.toml"
-    bad.write_text(text + "\n[parameters]\nno_such_parameter = 1.0\n" if "[parameters]" not in text
-                   else text.replace("[parameters]", "[parameters]\nno_such_parameter = 1.0", 1))
+    has_table = any(line.strip() == "[parameters]" for line in text.splitlines())
+    bad.write_text(text + "\n[parameters]\nno_such_parameter = 1.0\n" if not has_table
+                   else text.replace("\n[parameters]\n", "\n[parameters]\nno_such_parameter = 1.0\n", 1))
     with pytest.raises(ConfigError) as err:
         load_experiment(bad)
     msg = str(err.value)

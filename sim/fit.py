@@ -9,8 +9,8 @@
 3. the maximum a posteriori point is found with bounded Powell from the prior centre, or
    from a model's ``fit_settings["map_start"]`` (a starting point only, not a prior)
    (derivative-free, so it copes with the kinks of ordinal likelihoods);
-4. posterior samples come from ``emcee``'s affine-invariant ensemble sampler, started
-   in a small ball around the MAP.  emcee is small, NumPy-only, needs no gradients
+4. posterior samples come from ``emcee``'s affine-invariant ensemble sampler, its
+   walkers started from the Laplace approximation at the MAP.  emcee is small, NumPy-only, needs no gradients
    (the models are compiled kernels without derivatives) and, with ``vectorize=True``,
    hands half the walkers at once to the model's batch path;
 5. diagnostics: integrated autocorrelation time per parameter and the effective sample
@@ -350,11 +350,11 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
 
     ss = np.random.SeedSequence(seed)
     init_seed, mcmc_seed = ss.spawn(2)
-    rng = np.random.default_rng(init_seed)
-    ball = 0.02 * problem.z_width()
-    p0 = z_map + ball * rng.standard_normal((n_walkers, k))
-    p0 = np.clip(p0, problem.lo + 1e-9 * (problem.hi - problem.lo),
-                 problem.hi - 1e-9 * (problem.hi - problem.lo))
+    # The walkers start from the Laplace approximation at the MAP (finite-difference
+    # curvature; directions the data leave open at most as wide as the prior), so a short
+    # chain explores the posterior's width instead of slowly expanding from a point.
+    p0 = laplace_draws(problem, z_map, n_walkers, int(init_seed.generate_state(1, np.uint32)[0]))
+    say(f"  walkers started from the Laplace approximation ({problem.evaluations} evaluations so far)")
     sampler = emcee.EnsembleSampler(n_walkers, k, problem.log_posterior_batch, vectorize=True)
     sampler.random_state = np.random.RandomState(
         int(mcmc_seed.generate_state(1, np.uint32)[0])).get_state()
@@ -404,6 +404,7 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
         "sampler": {"walkers": n_walkers, "steps": n_steps, "burn": n_burn, "thin": thin,
                     "quick_model": problem.quick, "evaluations": problem.evaluations,
                     "map_start": settings.get("map_start"),
+                    "walker_start": "Laplace approximation at the MAP",
                     "walkers_stuck": int(n_walkers - moving.sum()),
                     "acceptance": float(np.mean(sampler.acceptance_fraction)),
                     "tau_reliable": bool(kept >= 50 * float(np.max(tau))) if k else True,

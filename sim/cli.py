@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -25,6 +24,18 @@ from sim.config import ConfigError
 def _model_names():
     from sim.model import VALIDATED, VALIDATED_ON_REQUEST
     return VALIDATED + VALIDATED_ON_REQUEST
+
+
+def _named_model(text: str):
+    """(registry name, model) for a model named on the command line (``-`` or ``_``)."""
+    from sim.model import available_models, get_model
+
+    name = text.replace("-", "_")
+    try:
+        return name, get_model(name)
+    except KeyError:
+        raise ConfigError("command line", "model", text, ", ".join(available_models()),
+                          "unknown model") from None
 
 
 def _load(path: str):
@@ -198,14 +209,8 @@ def _add_fit(sub):
 
 def cmd_fit(args) -> int:
     from sim.fit import calibrate, save_fit, tree_state
-    from sim.model import available_models, get_model
 
-    name = args.model.replace("-", "_")
-    try:
-        model = get_model(name)
-    except KeyError:
-        raise ConfigError("command line", "model", args.model,
-                          ", ".join(available_models()), "unknown model") from None
+    name, model = _named_model(args.model)
     if model.parameters is None or not model.parameters.free:
         raise ConfigError("command line", "model", name, "a model with calibrated or nuisance "
                           "parameters", "nothing to fit")
@@ -244,14 +249,7 @@ def _add_params(sub):
 
 
 def cmd_params(args) -> int:
-    from sim.model import available_models, get_model
-
-    name = args.model.replace("-", "_")
-    try:
-        model = get_model(name)
-    except KeyError:
-        raise ConfigError("command line", "model", args.model, ", ".join(available_models()),
-                          "unknown model") from None
+    name, model = _named_model(args.model)
     if model.parameters is None:
         print(f"model '{name}' has no parameter table")
         return 0
@@ -380,14 +378,8 @@ def _add_keys(sub):
 
 def cmd_keys(args) -> int:
     from sim.config import describe_schema
-    from sim.model import available_models, get_model
 
-    name = args.model.replace("-", "_")
-    try:
-        model = get_model(name)
-    except KeyError:
-        raise ConfigError("command line", "model", args.model, ", ".join(available_models()),
-                          "unknown model") from None
+    name, model = _named_model(args.model)
     print(f"model = \"{name}\"   (common keys: name, description, seed)")
     for key, allowed, default, doc in describe_schema(model.config_class):
         print(f"  {key}\n      {allowed}; default {default}" + (f"\n      {doc}" if doc else ""))

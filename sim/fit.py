@@ -331,6 +331,7 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
     table = model.parameters
     if table is None or not table.free:
         raise ValueError(f"model '{model.name}' has no calibrated or nuisance parameters to fit")
+    state = tree_state()   # the code this fit runs, taken before any work
     used, held = _observations_for_fit(model, use)
     problem = Problem(model, used, quick=bool(settings["quick"]))
     say = log or (lambda s: None)
@@ -413,7 +414,7 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
         "samples_file": "",
         "samples_sha256": hashlib.sha256(samples_bytes).hexdigest(),
         "log_prob_max_sample": float(np.max(flat_lp)) if flat_lp.size else None,
-        "provenance": {**tree_state(), "seed": int(seed), "versions": _versions()},
+        "provenance": {**state, "seed": int(seed), "versions": _versions()},
     }
     return FitResult(model.name, record, samples, list(problem.names), [p.unit for p in problem._params])
 

@@ -215,6 +215,26 @@ def laplace_draws(problem: Problem, z_map: np.ndarray, n: int, seed: int) -> np.
     return np.clip(Z, problem.lo, problem.hi)
 
 
+def _finite_start(problem: Problem, z_map: np.ndarray, n: int, seed_seq) -> np.ndarray:
+    """``n`` walker positions from the Laplace approximation, each with a finite log
+    posterior (a walker started where the model fails, e.g. where no crystals form, would
+    never move: emcee compares -inf with -inf).  Positions that fail are drawn again, up
+    to 8 times, then put in a ball of 2 % of the prior width around the MAP."""
+    seeds = seed_seq.generate_state(9, np.uint32)
+    p0 = laplace_draws(problem, z_map, n, int(seeds[0]))
+    bad = ~np.isfinite(problem.log_posterior_batch(p0))
+    for s in seeds[1:]:
+        if not bad.any():
+            return p0
+        p0[bad] = laplace_draws(problem, z_map, int(bad.sum()), int(s))
+        bad[bad] = ~np.isfinite(problem.log_posterior_batch(p0[bad]))
+    if bad.any():
+        rng = np.random.default_rng(seed_seq)
+        ball = z_map + 0.02 * problem.z_width() * rng.standard_normal((int(bad.sum()), problem.ndim))
+        p0[bad] = np.clip(ball, problem.lo, problem.hi)
+    return p0
+
+
 # ----------------------------------------------------------------------------- provenance
 
 def tree_state() -> dict:
@@ -354,7 +374,7 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
     # The walkers start from the Laplace approximation at the MAP (finite-difference
     # curvature; directions the data leave open at most as wide as the prior), so a short
     # chain explores the posterior's width instead of slowly expanding from a point.
-    p0 = laplace_draws(problem, z_map, n_walkers, int(init_seed.generate_state(1, np.uint32)[0]))
+    p0 = _finite_start(problem, z_map, n_walkers, init_seed)
     say(f"  walkers started from the Laplace approximation ({problem.evaluations} evaluations so far)")
     sampler = emcee.EnsembleSampler(n_walkers, k, problem.log_posterior_batch, vectorize=True)
     sampler.random_state = np.random.RandomState(

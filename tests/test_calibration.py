@@ -258,3 +258,25 @@ def test_autocorrelation_time_ignores_stuck_walkers():
     assert np.all(np.isfinite(tau)) and np.all(tau < 3)
     tau, moving = autocorrelation_time(np.zeros((10, 4, 2)))
     assert not moving.any() and np.all(tau == 10)
+
+
+def test_walkers_never_start_where_the_model_fails(model):
+    """Where the model gives no number (e.g. no crystals form), the log posterior is -inf;
+    no walker may start there, or it would never move."""
+    from sim.fit import _finite_start
+
+    orig = model.observables
+
+    def failing(values, ids, quick=False):
+        out = orig(values, ids, quick)
+        if math.log10(values["k_per_s"]) > 0.25:
+            out = {i: math.nan for i in out}
+        return out
+
+    model.observables = failing
+    problem = Problem(model, model.observations()[:2])
+    z_map, _ = find_map(problem)
+    p0 = _finite_start(problem, z_map, 32, np.random.SeedSequence(4))
+    assert p0.shape == (32, 2)
+    assert np.all(np.isfinite(problem.log_posterior_batch(p0)))
+    assert np.unique(p0[:, 0]).size == 32

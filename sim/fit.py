@@ -169,16 +169,14 @@ def _powell(problem: Problem, maxfev: int, z0) -> tuple[np.ndarray, float]:
     return z, best
 
 
-def laplace_draws(problem: Problem, z_map: np.ndarray, n: int, seed: int) -> np.ndarray:
-    """``n`` draws of a Gaussian in z around the MAP with the inverse Hessian as covariance.
+def laplace_covariance(problem: Problem, z_map: np.ndarray) -> np.ndarray:
+    """Covariance in z of the Gaussian approximation at the MAP: the inverse Hessian.
 
     The Hessian is taken by central differences with steps of 5 % of each prior width;
-    directions the data do not constrain (non-positive curvature) fall back to the prior
-    variance.  Draws are clipped to the bounds.
+    directions the data do not constrain (curvature below the smallest prior precision)
+    fall back to that prior variance.
     """
     k = problem.ndim
-    if k == 0 or n <= 0:
-        return np.empty((max(n, 0), k))
     h = 0.05 * problem.z_width()
     f0 = problem.log_posterior(z_map)
     pts, index = [], {}
@@ -206,12 +204,28 @@ def laplace_draws(problem: Problem, z_map: np.ndarray, n: int, seed: int) -> np.
         else:
             H[i, j] = H[j, i] = -(vals[idx[0]] - vals[idx[1]] - vals[idx[2]] + vals[idx[3]]) / (4 * h[i] * h[j])
     w, V = np.linalg.eigh(H)
-    prior_prec = 1.0 / problem.z_width() ** 2
-    floor = float(prior_prec.min())
+    floor = float((1.0 / problem.z_width() ** 2).min())
     w = np.where(w > floor, w, floor)
-    cov = (V / w) @ V.T
+    return (V / w) @ V.T
+
+
+def laplace_draws(problem: Problem, z_map: np.ndarray, n: int, seed: int,
+                  cov: np.ndarray | None = None) -> np.ndarray:
+    """``n`` draws of the Laplace approximation (:func:`laplace_covariance`) truncated to
+    the bounds: draws outside are drawn again (up to 20 times, then clipped), so that the
+    draws do not pile up on a bound."""
+    k = problem.ndim
+    if k == 0 or n <= 0:
+        return np.empty((max(n, 0), k))
+    if cov is None:
+        cov = laplace_covariance(problem, z_map)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x1A9]))
     Z = rng.multivariate_normal(z_map, cov, size=n, method="eigh")
+    for _ in range(20):
+        out = np.any((Z < problem.lo) | (Z > problem.hi), axis=1)
+        if not out.any():
+            break
+        Z[out] = rng.multivariate_normal(z_map, cov, size=int(out.sum()), method="eigh")
     return np.clip(Z, problem.lo, problem.hi)
 
 
@@ -221,12 +235,13 @@ def _finite_start(problem: Problem, z_map: np.ndarray, n: int, seed_seq) -> np.n
     never move: emcee compares -inf with -inf).  Positions that fail are drawn again, up
     to 8 times, then put in a ball of 2 % of the prior width around the MAP."""
     seeds = seed_seq.generate_state(9, np.uint32)
-    p0 = laplace_draws(problem, z_map, n, int(seeds[0]))
+    cov = laplace_covariance(problem, z_map)
+    p0 = laplace_draws(problem, z_map, n, int(seeds[0]), cov)
     bad = ~np.isfinite(problem.log_posterior_batch(p0))
     for s in seeds[1:]:
         if not bad.any():
             return p0
-        p0[bad] = laplace_draws(problem, z_map, int(bad.sum()), int(s))
+        p0[bad] = laplace_draws(problem, z_map, int(bad.sum()), int(s), cov)
         bad[bad] = ~np.isfinite(problem.log_posterior_batch(p0[bad]))
     if bad.any():
         rng = np.random.default_rng(seed_seq)

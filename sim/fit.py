@@ -174,7 +174,8 @@ def laplace_covariance(problem: Problem, z_map: np.ndarray) -> np.ndarray:
 
     The Hessian is taken by central differences with steps of 5 % of each prior width;
     directions the data do not constrain (curvature below the smallest prior precision)
-    fall back to that prior variance.
+    fall back to that prior variance, and no direction is narrower than 1e-3 of the
+    widest prior's standard deviation.
     """
     k = problem.ndim
     h = 0.05 * problem.z_width()
@@ -205,7 +206,9 @@ def laplace_covariance(problem: Problem, z_map: np.ndarray) -> np.ndarray:
             H[i, j] = H[j, i] = -(vals[idx[0]] - vals[idx[1]] - vals[idx[2]] + vals[idx[3]]) / (4 * h[i] * h[j])
     w, V = np.linalg.eigh(H)
     floor = float((1.0 / problem.z_width() ** 2).min())
-    w = np.where(w > floor, w, floor)
+    # no direction narrower than 1e-3 of the widest prior: keeps draws (and emcee's walker
+    # set) well conditioned where a kink or a failing neighbour makes the curvature huge
+    w = np.clip(w, floor, floor * 1e6)
     return (V / w) @ V.T
 
 

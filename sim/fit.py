@@ -490,6 +490,30 @@ def save_fit(result: FitResult, json_path: str | Path) -> dict[str, Path]:
     return out
 
 
+def _wrap(name: str, width: int = 18) -> str:
+    """A long parameter name over several lines, broken after underscores."""
+    lines, line = [], ""
+    for part in name.replace("_", "_\x00").split("\x00"):
+        if line and len(line) + len(part) > width:
+            lines.append(line)
+            line = ""
+        line += part
+    return "\n".join(lines + [line])
+
+
+def load_fit(json_path: str | Path) -> FitResult:
+    """A saved fit back from ``X.json`` and its samples file."""
+    import h5py
+
+    json_path = Path(json_path)
+    rec = json.loads(json_path.read_text())
+    with h5py.File(json_path.with_name(rec["samples_file"]), "r") as f:
+        names = [n.decode() if isinstance(n, bytes) else str(n) for n in f["names"][()]]
+        units = [u.decode() if isinstance(u, bytes) else str(u) for u in f["units"][()]]
+        samples = np.asarray(f["samples"][()], float)
+    return FitResult(rec["model"], rec, samples, names, units)
+
+
 def corner_plot(result: FitResult, path: Path) -> None:
     """Pairwise posterior of the free parameters (log-scale ones in log10)."""
     import corner
@@ -503,13 +527,17 @@ def corner_plot(result: FitResult, path: Path) -> None:
                  for n in result.names]
     data = np.column_stack([np.log10(result.samples[:, i]) if lg else result.samples[:, i]
                             for i, lg in enumerate(table_log)])
-    labels = [(f"log10 {n}" if lg else n) + (f"\n/ {u}" if u and u != "1" else "")
+    labels = [_wrap(f"log10 {n}" if lg else n) + (f"\n/ {u}" if u and u != "1" else "")
               for n, u, lg in zip(result.names, result.units, table_log)]
     truths = [math.log10(result.record["parameters"][n]["map"]) if lg else result.record["parameters"][n]["map"]
               for n, lg in zip(result.names, table_log)]
+    k = len(result.names)
+    # titles (median and 90 % range above each histogram) overlap beyond ~5 parameters;
+    # the dashed lines mark the same quantiles
     fig = corner.corner(data, labels=labels, truths=truths, truth_color="tab:red",
-                        quantiles=[0.05, 0.5, 0.95], show_titles=True, title_fmt=".3g",
-                        label_kwargs={"fontsize": 9}, title_kwargs={"fontsize": 8})
+                        quantiles=[0.05, 0.5, 0.95], show_titles=k <= 5, title_fmt=".3g",
+                        max_n_ticks=3, label_kwargs={"fontsize": 9},
+                        title_kwargs={"fontsize": 8})
     for ax in fig.get_axes():
         for axis in (ax.xaxis, ax.yaxis):
             fmt = axis.get_major_formatter()
@@ -517,7 +545,7 @@ def corner_plot(result: FitResult, path: Path) -> None:
                 fmt.set_useOffset(False)
     fig.suptitle(f"{result.model}: posterior of the free parameters (red: MAP)", fontsize=10)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
+        fig.savefig(tmp, dpi=110, format="png", bbox_inches="tight")
     plt.close(fig)
 
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -257,18 +256,17 @@ def _finite_start(problem: Problem, z_map: np.ndarray, n: int, seed_seq) -> np.n
 
 def tree_state() -> dict:
     """Commit of the source tree and whether it is clean (fit outputs excluded)."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                             text=True, timeout=5)
-        if rev.returncode != 0:
-            return {"commit": "unknown (not a git checkout)", "tree_clean": None}
-        st = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
-                             ".", ":(exclude)inputs/fitted"], cwd=root, capture_output=True,
-                            text=True, timeout=5)
-        return {"commit": rev.stdout.strip(), "tree_clean": not st.stdout.strip()}
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": "unknown (git not available)", "tree_clean": None}
+    from sim.store import source_state
+
+    state = source_state(exclude=("inputs/fitted",))
+    if state is None:
+        return {"commit": "unknown (not a git checkout or no git)", "tree_clean": None}
+    return {"commit": state[0], "tree_clean": state[1]}
+
+
+def _settings(model) -> dict:
+    """The sampler settings: the defaults, updated by the model's ``fit_settings``."""
+    return {**DEFAULT_SETTINGS, **(getattr(model, "fit_settings", {}) or {})}
 
 
 def _versions() -> dict:
@@ -361,8 +359,7 @@ def calibrate(model, *, seed: int = 0, walkers: int | None = None, steps: int | 
     """MAP + emcee posterior of the model's free parameters (see the module docstring)."""
     import emcee
 
-    settings = dict(DEFAULT_SETTINGS)
-    settings.update(getattr(model, "fit_settings", {}) or {})
+    settings = _settings(model)
     for k, v in (("walkers", walkers), ("steps", steps), ("burn", burn), ("quick", quick)):
         if v is not None:
             settings[k] = v
@@ -578,8 +575,7 @@ def cross_validate(model, *, quick: bool = False, draws: int = 20, seed: int = 0
     fit that did not see its series.  A series with no observation in the fit is
     predicted by the fit on all observations (it was held out already).
     """
-    settings = dict(DEFAULT_SETTINGS)
-    settings.update(getattr(model, "fit_settings", {}) or {})
+    settings = _settings(model)
     maxfev = int(maxfev or settings["map_maxfev"])
     # refits evaluate the model as `nanokin fit` does (the model's quick setting); the series
     # left out is predicted as asked (``quick``)

@@ -160,11 +160,6 @@ class Parameter:
             filled += z.size
         return out
 
-    def row(self) -> dict:
-        return {"name": self.name, "value": self.value, "unit": self.unit, "kind": self.kind,
-                "bounds": list(self.bounds), "prior": self.prior.text(self.unit) if self.prior else "",
-                "source": self.source, "doc": self.doc}
-
 
 class ParameterTable:
     """The parameters of one model, and the fit that calibrated them.

@@ -73,19 +73,29 @@ def now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def git_revision() -> str:
-    """The git revision of the source tree, with '+dirty' if modified; '' when unknown."""
+def source_state(exclude: tuple[str, ...] = ()) -> tuple[str, bool] | None:
+    """(commit, clean) of the source tree, ignoring changes under ``exclude`` (paths
+    relative to the top); ``None`` when it is not a git checkout or git is missing."""
     root = Path(sim.__file__).resolve().parent.parent
     try:
         rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                              text=True, timeout=5)
         if rev.returncode != 0:
-            return ""
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=root, capture_output=True, text=True, timeout=5)
-        return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+            return None
+        paths = ["--", ".", *(f":(exclude){e}" for e in exclude)] if exclude else []
+        st = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", *paths],
+                            cwd=root, capture_output=True, text=True, timeout=5)
+        return rev.stdout.strip(), not st.stdout.strip()
     except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def git_revision() -> str:
+    """The git revision of the source tree, with '+dirty' if modified; '' when unknown."""
+    state = source_state()
+    if state is None:
         return ""
+    return state[0] + ("" if state[1] else "+dirty")
 
 
 def provenance(experiment=None, *, seed=None, solver=None, started=None, extra=None) -> dict:

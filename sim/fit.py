@@ -172,9 +172,8 @@ def laplace_covariance(problem: Problem, z_map: np.ndarray) -> np.ndarray:
     """Covariance in z of the Gaussian approximation at the MAP: the inverse Hessian.
 
     The Hessian is taken by central differences with steps of 5 % of each prior width;
-    directions the data do not constrain (curvature below the smallest prior precision)
-    fall back to that prior variance, and no direction is narrower than 1e-3 of the
-    widest prior's standard deviation.
+    in units of the prior widths, directions the data do not constrain fall back to the
+    prior variance and no direction is narrower than 1e-3 of the prior width.
     """
     k = problem.ndim
     h = 0.05 * problem.z_width()
@@ -203,19 +202,21 @@ def laplace_covariance(problem: Problem, z_map: np.ndarray) -> np.ndarray:
             H[i, i] = -(vals[idx[0]] - 2 * f0 + vals[idx[1]]) / h[i] ** 2
         else:
             H[i, j] = H[j, i] = -(vals[idx[0]] - vals[idx[1]] - vals[idx[2]] + vals[idx[3]]) / (4 * h[i] * h[j])
-    w, V = np.linalg.eigh(H)
-    floor = float((1.0 / problem.z_width() ** 2).min())
-    # no direction narrower than 1e-3 of the widest prior: keeps draws (and emcee's walker
-    # set) well conditioned where a kink or a failing neighbour makes the curvature huge
-    w = np.clip(w, floor, floor * 1e6)
-    return (V / w) @ V.T
+    # in units of each parameter's prior width (z carries units: decades, J/mol ...):
+    # no direction wider than the prior, none narrower than 1e-3 of it, which keeps the
+    # draws (and emcee's walker set) well conditioned where a kink or a failing neighbour
+    # makes the curvature huge
+    D = problem.z_width()
+    w, V = np.linalg.eigh(H * np.outer(D, D))
+    w = np.clip(w, 1.0, 1e6)
+    return ((V / w) @ V.T) * np.outer(D, D)
 
 
 def laplace_draws(problem: Problem, z_map: np.ndarray, n: int, seed: int,
                   cov: np.ndarray | None = None) -> np.ndarray:
     """``n`` draws of the Laplace approximation (:func:`laplace_covariance`) truncated to
-    the bounds: draws outside are drawn again (up to 20 times, then clipped), so that the
-    draws do not pile up on a bound."""
+    the bounds: draws outside are drawn again (up to 20 times, then mirrored into the
+    bounds), so that the draws do not pile up on a bound."""
     k = problem.ndim
     if k == 0 or n <= 0:
         return np.empty((max(n, 0), k))
@@ -228,7 +229,15 @@ def laplace_draws(problem: Problem, z_map: np.ndarray, n: int, seed: int,
         if not out.any():
             break
         Z[out] = rng.multivariate_normal(z_map, cov, size=int(out.sum()), method="eigh")
-    return np.clip(Z, problem.lo, problem.hi)
+    return _reflect(Z, problem.lo, problem.hi)
+
+
+def _reflect(Z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Points mirrored back into [lo, hi] (clipping would put many on the same bound,
+    a degenerate walker set)."""
+    Z = np.where(Z < lo, 2 * lo - Z, Z)
+    Z = np.where(Z > hi, 2 * hi - Z, Z)
+    return np.clip(Z, lo, hi)
 
 
 def _finite_start(problem: Problem, z_map: np.ndarray, n: int, seed_seq) -> np.ndarray:
@@ -248,7 +257,7 @@ def _finite_start(problem: Problem, z_map: np.ndarray, n: int, seed_seq) -> np.n
     if bad.any():
         rng = np.random.default_rng(seed_seq)
         ball = z_map + 0.02 * problem.z_width() * rng.standard_normal((int(bad.sum()), problem.ndim))
-        p0[bad] = np.clip(ball, problem.lo, problem.hi)
+        p0[bad] = _reflect(ball, problem.lo, problem.hi)
     return p0
 
 

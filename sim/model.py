@@ -21,6 +21,10 @@ and one way out (a :class:`sim.store.Result`):
 ``fit_settings``    default sampler settings of ``nanokin fit`` for this model
 ``file_suffixes`` / ``load_file(path)``  other input formats ``nanokin run`` accepts
 ``exporters``       ``{format: function(experiment, out_path)}`` for ``nanokin export``
+``report_figures(quick=False)``  the figures a chemist would draw for the model's reference
+                    experiments, measured beside simulated, for ``results/report.html``:
+                    a list of :class:`sim.plotting.ReportFigure` (built with
+                    :mod:`sim.plotting`, never pyplot)
 
 Models are registered as entry points in the ``nanokin.models`` group (see
 ``pyproject.toml``) and imported only when asked for, so the command line starts
@@ -106,6 +110,10 @@ class Model:
             return self.checks(quick=quick, progress=progress)
         from sim.fit import validate_model
         return validate_model(self, quick=quick, draws=draws, seed=seed, progress=progress)
+
+    def report_figures(self, quick: bool = False) -> list:
+        """Figures for the validation report (see :class:`sim.plotting.ReportFigure`)."""
+        return []
 
     def load_file(self, path):  # pragma: no cover - interface
         raise NotImplementedError

@@ -21,6 +21,10 @@ and one way out (a :class:`sim.store.Result`):
 ``fit_settings``    default sampler settings of ``nanokin fit`` for this model
 ``file_suffixes`` / ``load_file(path)``  other input formats ``nanokin run`` accepts
 ``exporters``       ``{format: function(experiment, out_path)}`` for ``nanokin export``
+``summaries(experiments, quantities=None, values_list=None)``  the batched entry point used
+                    by sweeps, suggest and design: one :class:`PointSummary` per experiment
+                    (final scalar quantities with units; NaN plus a reason where a quantity
+                    is undefined or the point failed). Never raises for one bad point.
 ``report_figures(quick=False)``  the figures a chemist would draw for the model's reference
                     experiments, measured beside simulated, for ``results/report.html``:
                     a list of :class:`sim.plotting.ReportFigure` (built with
@@ -32,6 +36,8 @@ fast and ``sim`` does not import chemistry.
 """
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import import_module
 from importlib.metadata import entry_points
@@ -53,6 +59,50 @@ _BUILTIN = {
 VALIDATED = ("growth", "photodoping", "photocatalysis", "ligand_exchange")
 # Validated only when asked for with --only (the SSA engine's rows run BioNetGen itself).
 VALIDATED_ON_REQUEST = ("network",)
+
+
+@dataclass
+class PointSummary:
+    """The final scalar results of one experiment in a batch (sweep point, candidate).
+
+    ``values``: quantity -> float (NaN where undefined); ``units``: quantity -> unit;
+    ``reasons``: quantity -> why it is NaN; ``failure``: why the whole point failed
+    ('' when it ran). A failed point has every requested quantity NaN.
+    """
+
+    values: dict = field(default_factory=dict)
+    units: dict = field(default_factory=dict)
+    reasons: dict = field(default_factory=dict)
+    failure: str = ""
+
+    @classmethod
+    def failed(cls, reason: str, quantities=(), units=None) -> "PointSummary":
+        q = list(quantities)
+        return cls({k: math.nan for k in q}, dict(units or {}), {k: reason for k in q}, reason)
+
+    @classmethod
+    def from_result(cls, result, quantities=None) -> "PointSummary":
+        """The scalar summary of a :class:`sim.store.Result` (NaN + reason for the
+        quantities asked for that the result does not have or that are not finite)."""
+        import numpy as np
+
+        out = cls()
+        for name, q in result.summary.items():
+            if quantities is not None and name not in quantities:
+                continue
+            v = q.values
+            if isinstance(v, (str, bytes)) or np.ndim(v) != 0:
+                continue
+            out.values[name] = float(v)
+            out.units[name] = q.unit
+            if not math.isfinite(out.values[name]):
+                out.reasons[name] = (getattr(result, "reasons", {}) or {}).get(
+                    name, "undefined for this run")
+        for name in quantities or ():
+            if name not in out.values:
+                out.values[name] = math.nan
+                out.reasons[name] = "not computed by this run"
+        return out
 
 
 class Model:
@@ -111,12 +161,41 @@ class Model:
         from sim.fit import validate_model
         return validate_model(self, quick=quick, draws=draws, seed=seed, progress=progress)
 
+    def summaries(self, experiments, quantities=None, values_list=None) -> list:
+        """One :class:`PointSummary` per experiment (see the module docstring).
+
+        ``quantities``: the summary names wanted (None: all the run gives); a model's fast
+        path computes only those. ``values_list``: one complete parameter set per
+        experiment (posterior draws for predictive distributions); None: each
+        experiment's own set (:meth:`parameter_values`). This default runs the
+        experiments one after another; models override it with a compiled batch kernel.
+        """
+        from sim.config import ConfigError
+
+        out = []
+        for i, exp in enumerate(experiments):
+            try:
+                if values_list is not None:
+                    exp = _with_values(exp, values_list[i])
+                out.append(PointSummary.from_result(self.run(exp), quantities))
+            except (ConfigError, ValueError, ArithmeticError, RuntimeError) as exc:
+                out.append(PointSummary.failed(f"{type(exc).__name__}: {exc}",
+                                               quantities or ()))
+        return out
+
     def report_figures(self, quick: bool = False) -> list:
         """Figures for the validation report (see :class:`sim.plotting.ReportFigure`)."""
         return []
 
     def load_file(self, path):  # pragma: no cover - interface
         raise NotImplementedError
+
+
+def _with_values(exp, values: dict):
+    """``exp`` with its ``[parameters]`` replaced by the complete set ``values``."""
+    import dataclasses
+
+    return dataclasses.replace(exp, parameters=dict(values))
 
 
 def _table() -> dict[str, str]:

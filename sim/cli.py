@@ -8,7 +8,7 @@
     nanokin keys MODEL                      experiment-file keys with units, defaults, docs
     nanokin export FORMAT CONFIG [-o OUT]   write an experiment in another tool's format
     nanokin bench [--quick] [--json FILE]   the benchmark suite (ratios against peers)
-    nanokin sweep CONFIG --set KEY=V1,V2 ... parameter sweep into one HDF5 file
+    nanokin sweep CONFIG --axis KEY=LO:HI:N ... parameter sweep into one HDF5 grid
     nanokin suggest CONFIG --vary KEY=LO:HI --target NAME=VALUE   conditions to try next
 """
 from __future__ import annotations
@@ -329,12 +329,22 @@ def cmd_bench(args) -> int:
 
 def _add_sweep(sub):
     p = sub.add_parser("sweep", help="run an experiment over a grid of values")
-    p.add_argument("config")
+    p.add_argument("config", help="experiment file (may hold a [sweep] table)")
+    p.add_argument("--axis", action="append", default=[], metavar="KEY=LO:HI:N|KEY=V1,V2,...",
+                   help="a config key (dotted) and its values: LO:HI:N evenly spaced, a list, "
+                        "or LO:HI with --lhs; repeat for a grid")
     p.add_argument("--set", action="append", default=[], metavar="KEY=V1,V2,...",
-                   help="a config key (dotted) and its values; repeat for a grid")
+                   help="the same as --axis")
+    p.add_argument("--lhs", type=int, metavar="N",
+                   help="N points of a Latin hypercube over the axes instead of the full grid")
+    p.add_argument("--quantity", action="append", metavar="NAME",
+                   help="compute only this summary quantity (repeatable; default: all)")
     p.add_argument("-o", "--output", help="sweep result file (default results/<name>_sweep.h5)")
     p.add_argument("--workers", type=int, default=1, help="local processes")
+    p.add_argument("--batch-size", type=int, help="points per task (default: from the size)")
     p.add_argument("--scheduler", help="dask.distributed scheduler address")
+    p.add_argument("--plot", metavar="NAME", help="quantity drawn in the figure (default: first)")
+    p.add_argument("--no-plot", action="store_true", help="do not write the figure")
     p.set_defaults(func=cmd_sweep)
 
 

@@ -7,6 +7,7 @@
     nanokin info FILE.h5                    provenance and contents of a result file
     nanokin keys MODEL                      experiment-file keys with units, defaults, docs
     nanokin export FORMAT CONFIG [-o OUT]   write an experiment in another tool's format
+    nanokin export csv|netcdf FILE.h5       a result or sweep file as CSV / netCDF-4
     nanokin bench [--quick] [--json FILE]   the benchmark suite (ratios against peers)
     nanokin sweep CONFIG --axis KEY=LO:HI:N ... parameter sweep into one HDF5 grid
     nanokin suggest CONFIG --vary KEY=LO:HI --target NAME=VALUE   conditions to try next
@@ -286,16 +287,21 @@ def cmd_info(args) -> int:
 # ----------------------------------------------------------------------------- export
 
 def _add_export(sub):
-    p = sub.add_parser("export", help="write an experiment in another tool's format")
-    p.add_argument("format", help="e.g. bngl")
-    p.add_argument("config")
+    p = sub.add_parser("export", help="write an experiment in another tool's format, or a "
+                                      "result / sweep file as CSV or netCDF")
+    p.add_argument("format", help="e.g. bngl (experiment files); csv or netcdf (.h5 files)")
+    p.add_argument("config", help="experiment file, or a result / sweep file (.h5)")
     p.add_argument("-o", "--output", help="output file (default <name>.<format>)")
     p.set_defaults(func=cmd_export)
 
 
 def cmd_export(args) -> int:
+    from sim.export import export_file, is_result_file
     from sim.model import get_model
 
+    if is_result_file(args.config):
+        print(f"wrote {export_file(args.format, args.config, args.output)}")
+        return 0
     exp = _load(args.config)
     model = get_model(exp.model)
     exporters = getattr(model, "exporters", {}) or {}

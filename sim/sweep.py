@@ -60,7 +60,7 @@ import numpy as np
 
 from sim.config import ConfigError, Experiment
 from sim.progress import progress
-from sim.store import atomic_path, now, provenance
+from sim.store import atomic_path, cf_units, now, provenance
 
 __all__ = ["Axis", "Grid", "parse_axis", "parse_set", "sweep", "run_sweep_cli", "point_seed",
            "split_sweep_table", "SweepLocked", "sweep_figure", "cf_units", "key_unit"]
@@ -196,7 +196,7 @@ def _axis_from(key: str, spec_text, source) -> Axis:
         if integer and np.allclose(vals, np.round(vals)):
             values = [int(round(v)) for v in vals]
         else:
-            values = [float(v) for v in vals]
+            values = [float(f"{v:.12g}") for v in vals]
         return Axis(key, values, lo, hi, integer)
     parsed = [_parse_value(v) for v in text.split(",") if v.strip()]
     if not parsed:
@@ -635,11 +635,6 @@ def key_unit(config_class, key: str) -> str:
 def key_type(config_class, key: str):
     """The declared type of a dotted config key (None when unknown)."""
     return _key_field(config_class, key)[1]
-
-
-def cf_units(unit: str) -> str:
-    """A CF ``units`` attribute: '1' for a dimensionless quantity."""
-    return unit if unit else "1"
 
 
 def _coord_array(vals):

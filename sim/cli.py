@@ -10,7 +10,7 @@
     nanokin export csv|netcdf FILE.h5       a result or sweep file as CSV / netCDF-4
     nanokin bench [--quick] [--json FILE]   the benchmark suite (ratios against peers)
     nanokin sweep CONFIG --axis KEY=LO:HI:N ... parameter sweep into one HDF5 grid
-    nanokin suggest CONFIG --vary KEY=LO:HI --target NAME=VALUE   conditions to try next
+    nanokin suggest CONFIG --vary KEY=LO:HI --target NAME=LO:HI   the next experiments
 """
 from __future__ import annotations
 
@@ -363,18 +363,38 @@ def cmd_sweep(args) -> int:
 # ----------------------------------------------------------------------------- suggest
 
 def _add_suggest(sub):
-    p = sub.add_parser("suggest", help="rank conditions for a wanted outcome (Latin hypercube)")
+    p = sub.add_parser("suggest", help="design the next experiments from the calibrated model "
+                                       "(predictive distributions, P(success), expected "
+                                       "improvement)")
     p.add_argument("config")
     p.add_argument("--vary", action="append", default=[], metavar="KEY=LO:HI",
-                   help="a config key (dotted) and its range; repeat for more axes")
-    p.add_argument("--target", action="append", default=[], metavar="NAME=VALUE",
-                   help="a summary quantity and the value wanted")
-    p.add_argument("--minimize", action="append", default=[], metavar="NAME",
-                   help="a summary quantity to keep small (e.g. dispersity)")
-    p.add_argument("--points", type=int, default=64, help="conditions to simulate")
-    p.add_argument("--top", type=int, default=10, help="rows to print")
-    p.add_argument("--workers", type=int, default=1, help="local processes")
-    p.add_argument("-o", "--output", help="where to store all simulated points")
+                   help="a controllable config key (dotted) and its range; repeat for more")
+    p.add_argument("--target", action="append", default=[], metavar="NAME=LO:HI",
+                   help="a window the quantity must land in (e.g. mean_diameter_nm=18:22)")
+    p.add_argument("--max", action="append", default=[], metavar="NAME=V",
+                   help="an upper bound (e.g. dispersity=0.15)")
+    p.add_argument("--min", action="append", default=[], metavar="NAME=V", help="a lower bound")
+    p.add_argument("--maximize", metavar="NAME", help="a quantity to make large (expected "
+                                                      "improvement)")
+    p.add_argument("--minimize", metavar="NAME", help="a quantity to make small")
+    p.add_argument("--points", type=int, default=48, help="coarse candidates (default 48)")
+    p.add_argument("--draws", type=int, default=16, help="posterior draws per candidate "
+                                                         "(default 16)")
+    p.add_argument("--batch", type=int, default=3, help="suggestions (default 3)")
+    p.add_argument("--top", type=int, dest="batch", help=argparse.SUPPRESS)
+    p.add_argument("--refine-evals", type=int, default=10,
+                   help="local refinement evaluations per start (default 10; 0: none)")
+    p.add_argument("--min-distance", type=float, default=0.1,
+                   help="smallest distance between suggestions, in units of the ranges")
+    p.add_argument("--observed", metavar="CSV", help="measured conditions and outcomes: added "
+                                                     "as observations, then recalibrate")
+    p.add_argument("--observed-sd", type=float, default=0.1,
+                   help="relative sd of a measurement without a <quantity>_sd column (0.1)")
+    p.add_argument("--refit-evals", type=int, default=60,
+                   help="MAP evaluations of the recalibration (default 60)")
+    p.add_argument("-o", "--output", help="the ranked table as CSV (default "
+                                          "results/<name>_suggest.csv; the map beside it)")
+    p.add_argument("--no-plot", action="store_true", help="do not draw the map")
     p.set_defaults(func=cmd_suggest)
 
 

@@ -666,9 +666,9 @@ def _write_dataset(out, exp, grid, points, values, units, reasons, failure, prov
         ds[name] = (dims, col.reshape(shape))
         ds[name].attrs.update(units=cf_units(units.get(name, "")), unit=units.get(name, ""),
                               ancillary_variables=f"{name}_reason")
-        ds[f"{name}_reason"] = (dims, reasons[name].astype(str).astype(object).reshape(shape))
+        ds[f"{name}_reason"] = (dims, reasons[name].reshape(shape))     # object array of str
         ds[f"{name}_reason"].attrs["long_name"] = f"why {name} is missing ('' where defined)"
-    ds["failure"] = (dims, failure.astype(str).astype(object).reshape(shape))
+    ds["failure"] = (dims, failure.reshape(shape))
     ds["failure"].attrs["long_name"] = "why the point failed ('' where it ran)"
     ds["seed"] = (dims, np.array([point_seed(exp.seed, i) for i in range(n)],
                                  dtype=np.int64).reshape(shape))

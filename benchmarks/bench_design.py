@@ -28,6 +28,11 @@ one experiment at a time, until the target is measured or the budget is spent:
   ``max(0, |d - 20| - 2) / 2 + max(0, dispersity - 0.15) / 0.05`` (0 inside); it knows
   nothing of the model. Skipped when scikit-optimize (the ``bench`` extra) is missing.
 
+The dispersity bound 0.15 is, by the model, reachable only by luck of the measurement
+noise (the calibrated model gives dispersities of ~0.17-0.25 where the mean diameter is
+18-22 nm), so ``--disp-max 0.25`` (the pass bound of the optimum's dispersity row in the
+observation file; measured 0.17) is the second target reported.
+
 Reported: experiments needed (median, quartiles, fraction of campaigns that reached the
 target within the budget; a campaign that did not is counted as budget + 1).
 """
@@ -57,7 +62,8 @@ KEYS = [Range("synthesis.modulator_eq", 0.0, 20.0),
         Range("synthesis.water_vol_percent", 0.05, 2.0),
         Range("synthesis.temperature_C", 80.0, 150.0)]
 Q = ["mean_diameter_nm", "dispersity"]
-D_LO, D_HI, DISP_MAX = 18.0, 22.0, 0.15
+D_LO, D_HI = 18.0, 22.0
+DISP_MAX = 0.15          # the target of the issue; --disp-max changes it
 SD_D_REL, SD_DISP = 0.16, 0.02
 
 
@@ -147,8 +153,12 @@ def campaign_skopt(lab, budget, seed):
 
 
 def run(quick: bool = False, campaigns: int | None = None, budget: int | None = None,
-        pool: int | None = None, draws: int | None = None, log=None) -> dict:
+        pool: int | None = None, draws: int | None = None, disp_max: float | None = None,
+        pool_cache: str | None = None, log=None) -> dict:
+    global DISP_MAX
     log = log or (lambda m: print(m, file=sys.stderr, flush=True))
+    if disp_max is not None:
+        DISP_MAX = disp_max
     campaigns = campaigns or (3 if quick else 20)
     budget = budget or (6 if quick else 20)
     pool = pool or (24 if quick else 96)
@@ -160,7 +170,15 @@ def run(quick: bool = False, campaigns: int | None = None, budget: int | None = 
         np.random.SeedSequence([0, 0xB001]))).random(pool)
     pool_pts = [_point(u) for u in U]
     design_draws = model.parameters.draws(draws, seed=1)
-    pool_y = predictive(model, exp, pool_pts, design_draws, Q)
+    cache = Path(pool_cache) if pool_cache else None
+    if cache is not None and cache.exists():
+        pool_y = np.load(cache)
+        assert pool_y.shape == (pool, draws, len(Q)), "pool cache of another size"
+        log(f"pool predictions read from {cache}")
+    else:
+        pool_y = predictive(model, exp, pool_pts, design_draws, Q)
+        if cache is not None:
+            np.save(cache, pool_y)
     t_pool = time.perf_counter() - t0
     log(f"pool: {pool} candidates x {draws} draws in {t_pool:.0f} s")
     hidden = model.parameters.draws(campaigns, seed=1000)
@@ -210,9 +228,13 @@ def main(argv=None):
     ap.add_argument("--budget", type=int, default=20)
     ap.add_argument("--pool", type=int, default=96)
     ap.add_argument("--draws", type=int, default=12)
+    ap.add_argument("--disp-max", type=float, default=0.15, help="dispersity bound of the target")
+    ap.add_argument("--pool-cache", help="keep the pool predictions in this .npy file (they do "
+                                         "not depend on the target)")
     ap.add_argument("--json")
     a = ap.parse_args(argv)
-    rec = run(campaigns=a.campaigns, budget=a.budget, pool=a.pool, draws=a.draws)
+    rec = run(campaigns=a.campaigns, budget=a.budget, pool=a.pool, draws=a.draws,
+              disp_max=a.disp_max, pool_cache=a.pool_cache)
     print(f"target: {rec['target']}; pool {rec['pool']} x {rec['draws']} draws "
           f"({rec['pool_seconds']:.0f} s); total {rec['wall_s']:.0f} s")
     print("| strategy | campaigns | budget | median experiments | quartiles | reached | lab runs |")

@@ -386,6 +386,9 @@ def _add_suggest(sub):
                    help="local refinement evaluations per start (default 10; 0: none)")
     p.add_argument("--min-distance", type=float, default=0.1,
                    help="smallest distance between suggestions, in units of the ranges")
+    p.add_argument("--softness", type=float, default=0.02,
+                   help="window edges softened by this fraction of the window for ranking and "
+                        "refinement (default 0.02)")
     p.add_argument("--observed", metavar="CSV", help="measured conditions and outcomes: added "
                                                      "as observations, then recalibrate")
     p.add_argument("--observed-sd", type=float, default=0.1,

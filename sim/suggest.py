@@ -318,6 +318,10 @@ class Design:
             lines.append("  ".join(cells))
         lines.append("intervals: 5-95 % over the posterior draws (model uncertainty only, no "
                      "measurement noise); P(success): fraction of draws inside every window")
+        zero = [str(r["rank"]) for r in rows if r.get("P(success)", 1.0) == 0.0]
+        if zero:
+            lines.append(f"rank {', '.join(zero)}: no posterior draw lands in the windows there; "
+                         "ranked by the windows softened by the --softness margin (nearest misses)")
         return "\n".join(lines)
 
     def write_csv(self, path) -> Path:
@@ -613,6 +617,8 @@ def run_suggest_cli(args, load) -> int:
     for opt, lo in (("points", 2), ("batch", 1), ("draws", 1)):
         if getattr(args, opt) < lo:
             raise ConfigError("command line", f"--{opt}", getattr(args, opt), f"a whole number >= {lo}")
+    if not args.softness > 0:
+        raise ConfigError("command line", "--softness", args.softness, "a number > 0")
     if args.refine_evals < 0:
         raise ConfigError("command line", "--refine-evals", args.refine_evals, "a whole number >= 0")
     from sim.sweep import check_keys
@@ -633,6 +639,7 @@ def run_suggest_cli(args, load) -> int:
     units = {q: available.get(q, "") for q in goal.quantities}
     d = design(model, exp, ranges, goal, draws=draws, points=args.points, batch=args.batch,
                refine_evals=args.refine_evals, min_distance=args.min_distance, best=best,
+               softness=args.softness,
                units=units, log=say)
     d._key_units = {r.key: key_unit(model.config_class, r.key) for r in ranges}
     print(d.table())

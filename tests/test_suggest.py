@@ -126,3 +126,21 @@ def test_cli_table_csv_map_and_unknown_target(tmp_path, capsys, monkeypatch):
     assert "unknown quantity" in err and "half_life" in err and "A_final" in err
     assert calls == [1]   # only the one run that lists the model's quantities
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_observed_csv_is_read_and_checked(tmp_path):
+    from sim.suggest import read_observed
+
+    ranges = parse_vary(["conditions.rate_constant_per_s=0.05:0.6"])
+    avail = {"size": "nm", "score": ""}
+    f = tmp_path / "m.csv"
+    f.write_text("conditions.rate_constant_per_s,size,size_sd\n0.1,20.5,1.5\n0.2,41,\n")
+    rows = read_observed(f, ranges, avail, 0.1)
+    assert rows == [({"conditions.rate_constant_per_s": 0.1}, {"size": (20.5, 1.5)}),
+                    ({"conditions.rate_constant_per_s": 0.2}, {"size": (41.0, pytest.approx(4.1))})]
+    f.write_text("conditions.rate_constant_per_s,diameter\n0.1,20\n")
+    with pytest.raises(ConfigError, match="unknown column"):
+        read_observed(f, ranges, avail, 0.1)
+    f.write_text("conditions.rate_constant_per_s,size\n0.1,big\n")
+    with pytest.raises(ConfigError, match="not a number"):
+        read_observed(f, ranges, avail, 0.1)

@@ -7,14 +7,18 @@ quantities ``mean_diameter_nm`` and ``dispersity``) is run four ways in one proc
   beforehand, in this process (the batched kernel alone);
 - **sweep, 1 worker**: :func:`sim.sweep.sweep` in this process (point experiments
   built and validated, batches written as parts, gathered into the netCDF grid);
-- **sweep, 2 workers**: the same with two local processes (spawned; the time includes
-  their start and their loading of the compiled kernels from numba's cache);
+- **sweep, 2 workers (cold)**: the same with two local processes (spawned; the time
+  includes their start and their loading of the compiled kernels from numba's cache);
+- **sweep, 2 workers (warm)**: the same on a pool of two processes started and warmed up
+  (one small sweep) before the timing: the cost per point once the workers run;
 - **sweep, dask**: the same on a ``dask.distributed.LocalCluster`` with 2 worker
-  processes x 1 thread (skipped when dask.distributed is not installed).
+  processes x 1 thread, warmed up by one small sweep (skipped when dask.distributed is
+  not installed).
 
 Every process runs numba on one thread (``NUMBA_NUM_THREADS=1``), so "1 worker" is one
 core and the parallel efficiency is rate(2 workers) / (2 x rate(1 worker)). Overhead per
-point = (sweep 1 worker - bare batch) / bare batch. Compilation is excluded (one warm-up
+point = (sweep 1 worker - bare) / bare, against one batch of all points and against the
+batches of the size the sweep uses. Compilation is excluded (one warm-up
 batch before the timed runs). ``python benchmarks/bench_sweep.py --points 10000`` is the
 full 10 000-point case; ``--points`` sets a smaller grid for a shared machine.
 """
@@ -65,8 +69,15 @@ def run(quick: bool = False, points: int | None = None, dask: bool = True) -> di
     t0 = time.perf_counter()
     bare = model.summaries(exps, quantities=QUANTITIES)
     t_bare = time.perf_counter() - t0
-    rows.append({"case": "bare Model.summaries batch", "points": n, "workers": 1,
+    rows.append({"case": "bare Model.summaries, one batch", "points": n, "workers": 1,
                  "wall_s": t_bare, "points_per_s": n / t_bare})
+    size = max(1, min(256, math.ceil(n / 4)))     # the batch size sweep() picks for 1 worker
+    t0 = time.perf_counter()
+    for s in range(0, n, size):
+        model.summaries(exps[s:s + size], quantities=QUANTITIES)
+    t_chunks = time.perf_counter() - t0
+    rows.append({"case": f"bare Model.summaries, batches of {size}", "points": n, "workers": 1,
+                 "wall_s": t_chunks, "points_per_s": n / t_chunks})
     tmp = Path(tempfile.mkdtemp(prefix="nanokin_bench_sweep_"))
     ref = np.array([s.values["mean_diameter_nm"] for s in bare])
     try:
@@ -85,7 +96,15 @@ def run(quick: bool = False, points: int | None = None, dask: bool = True) -> di
             return wall
 
         t1 = timed("sweep, 1 worker", 1)
-        t2 = timed("sweep, 2 local workers", 2)
+        t2 = timed("sweep, 2 local workers (cold: includes their start)", 2)
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        small = _grid(8)
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+            sweep(exp, small, tmp / "warm.h5", quantities=QUANTITIES, batch_size=2,
+                  executor=pool, show_progress=False, log=lambda m: None)
+            t2w = timed("sweep, 2 local workers (warm)", 2, executor=pool)
         t_dask = None
         if dask:
             try:
@@ -96,13 +115,18 @@ def run(quick: bool = False, points: int | None = None, dask: bool = True) -> di
             else:
                 with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
+                    sweep(exp, small, tmp / "warm_dask.h5", quantities=QUANTITIES, batch_size=2,
+                          scheduler=cluster.scheduler_address, show_progress=False,
+                          log=lambda m: None)
                     t_dask = timed("sweep, dask LocalCluster 2 x 1", 2,
                                    scheduler=cluster.scheduler_address)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     summary = {"overhead_per_point": (t1 - t_bare) / t_bare,
+               "overhead_per_point_vs_same_batches": (t1 - t_chunks) / t_chunks,
                "ms_per_point_bare": 1e3 * t_bare / n,
-               "speedup_2_workers": t1 / t2, "parallel_efficiency_2_workers": t1 / t2 / 2}
+               "speedup_2_workers_cold": t1 / t2, "parallel_efficiency_2_workers_cold": t1 / t2 / 2,
+               "speedup_2_workers_warm": t1 / t2w, "parallel_efficiency_2_workers_warm": t1 / t2w / 2}
     if t_dask:
         summary["speedup_dask_2x1"] = t1 / t_dask
         summary["parallel_efficiency_dask"] = t1 / t_dask / 2

@@ -478,9 +478,10 @@ class SweepReport:
 
 def sweep(exp: Experiment, grid: Grid, out: str | Path, *, quantities=None,
           batch_size: int | None = None, workers: int = 1, scheduler: str | None = None,
-          show_progress=None, log=None, report: bool = False):
+          show_progress=None, log=None, report: bool = False, executor=None):
     """Run ``exp`` at every point of ``grid`` into ``out``; returns the path (or the
-    :class:`SweepReport` with ``report=True``)."""
+    :class:`SweepReport` with ``report=True``). ``executor``: a running
+    ``concurrent.futures`` executor to use instead of starting ``workers`` processes."""
     from sim.model import get_model
 
     log = log or (lambda m: print(m, file=sys.stderr, flush=True))
@@ -532,6 +533,11 @@ def sweep(exp: Experiment, grid: Grid, out: str | Path, *, quantities=None,
                     finished(futs[fut], fut.result())
             finally:
                 client.close()
+        elif executor is not None:
+            futs = {executor.submit(_run_batch, exp.model, exp, items(idx), quantities): idx
+                    for idx in batches}
+            for fut in as_completed(futs):
+                finished(futs[fut], fut.result())
         elif workers > 1 and len(batches) > 1:
             import multiprocessing
 

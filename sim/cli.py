@@ -370,7 +370,10 @@ def _add_suggest(sub):
     p.add_argument("--vary", action="append", default=[], metavar="KEY=LO:HI",
                    help="a controllable config key (dotted) and its range; repeat for more")
     p.add_argument("--target", action="append", default=[], metavar="NAME=LO:HI",
-                   help="a window the quantity must land in (e.g. mean_diameter_nm=18:22)")
+                   help="a window the quantity must land in (e.g. mean_diameter_nm=18:22); "
+                        "NAME=VALUE: within +-(--tolerance) of VALUE")
+    p.add_argument("--tolerance", type=float, default=0.1,
+                   help="relative half-width of a NAME=VALUE target (default 0.1)")
     p.add_argument("--max", action="append", default=[], metavar="NAME=V",
                    help="an upper bound (e.g. dispersity=0.15)")
     p.add_argument("--min", action="append", default=[], metavar="NAME=V", help="a lower bound")

@@ -4,7 +4,8 @@
 --vary synthesis.water_vol_percent=0.1:2 --target mean_diameter_nm=18:22
 --max dispersity=0.15 --batch 3``
 
-1. The goal is checked first: every quantity named in ``--target NAME=LO:HI``,
+1. The goal is checked first: every quantity named in ``--target NAME=LO:HI`` (or
+   ``NAME=V``: V within +-``--tolerance`` x |V|, default 10 %),
    ``--max NAME=V``, ``--min NAME=V``, ``--maximize NAME`` or ``--minimize NAME`` must be
    one the model reports (else the list of available quantities, before any design
    simulation).
@@ -134,15 +135,21 @@ def _num(text, flag, item):
         raise ConfigError(flag, item, item, f"{flag} NAME=NUMBER", "malformed goal") from None
 
 
-def parse_goal(targets=(), maxes=(), mins=(), maximize=None, minimize=None) -> Goal:
+def parse_goal(targets=(), maxes=(), mins=(), maximize=None, minimize=None,
+               tolerance: float = 0.1) -> Goal:
+    """``--target NAME=LO:HI`` (a window) or ``NAME=V`` (V within +-``tolerance`` x |V|)."""
     g = Goal()
     for item in targets:
         name, sep, rng = item.partition("=")
         lo_s, sep2, hi_s = rng.partition(":")
-        if not sep or not sep2:
-            raise ConfigError("--target", item, item, "NAME=LO:HI, e.g. mean_diameter_nm=18:22",
-                              "malformed target window")
-        lo, hi = _num(lo_s, "--target", item), _num(hi_s, "--target", item)
+        if not sep:
+            raise ConfigError("--target", item, item, "NAME=LO:HI, e.g. mean_diameter_nm=18:22, "
+                              "or NAME=VALUE", "malformed target window")
+        if sep2:
+            lo, hi = _num(lo_s, "--target", item), _num(hi_s, "--target", item)
+        else:
+            v = _num(lo_s, "--target", item)
+            lo, hi = v - tolerance * abs(v), v + tolerance * abs(v)
         if not hi > lo:
             raise ConfigError("--target", name, item, "a window with HI > LO", "empty window")
         g.windows[name.strip()] = (lo, hi)
@@ -613,7 +620,10 @@ def run_suggest_cli(args, load) -> int:
     if not ranges:
         raise ConfigError("command line", "--vary", None, "at least one --vary KEY=LO:HI",
                           "nothing to vary")
-    goal = parse_goal(args.target, args.max, args.min, args.maximize, args.minimize)
+    if not 0 < args.tolerance < 1:
+        raise ConfigError("command line", "--tolerance", args.tolerance, "a number in (0, 1)")
+    goal = parse_goal(args.target, args.max, args.min, args.maximize, args.minimize,
+                      tolerance=args.tolerance)
     for opt, lo in (("points", 2), ("batch", 1), ("draws", 1)):
         if getattr(args, opt) < lo:
             raise ConfigError("command line", f"--{opt}", getattr(args, opt), f"a whole number >= {lo}")

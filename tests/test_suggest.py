@@ -49,7 +49,8 @@ def draws(*gains):
 def test_goal_parsing():
     g = parse_goal(["size=18:22"], ["spread=0.15"], [], None, None)
     assert g.windows == {"size": (18.0, 22.0), "spread": (-math.inf, 0.15)}
-    for bad in (dict(targets=["size=20"]), dict(targets=["size=22:18"]), dict(),
+    assert parse_goal(["size=20"]).windows["size"] == pytest.approx((18.0, 22.0))
+    for bad in (dict(targets=["size"]), dict(targets=["size=22:18"]), dict(),
                 dict(maximize="a", minimize="b")):
         with pytest.raises(ConfigError):
             parse_goal(**{"targets": [], "maxes": [], "mins": [], **bad})

@@ -154,12 +154,20 @@ class Model:
     def checks(self, quick: bool = False, progress=None) -> list:
         return []
 
-    def validate(self, quick: bool = False, progress=None, draws: int = 0, seed: int = 0) -> list:
-        """Data rows (with ``draws`` posterior draws for the intervals) and checks."""
+    def validate(self, quick: bool = False, progress=None, draws: int = 0, seed: int = 0,
+                 step=None) -> list:
+        """Data rows (with ``draws`` posterior draws for the intervals) and checks.
+        ``step(label)`` / ``step(None)``: stage start / end, for a progress display."""
         if self.parameters is None:
-            return self.checks(quick=quick, progress=progress)
+            if step:
+                step("checks")
+            rows = self.checks(quick=quick, progress=progress)
+            if step:
+                step(None)
+            return rows
         from sim.fit import validate_model
-        return validate_model(self, quick=quick, draws=draws, seed=seed, progress=progress)
+        return validate_model(self, quick=quick, draws=draws, seed=seed, progress=progress,
+                              step=step)
 
     def summaries(self, experiments, quantities=None, values_list=None) -> list:
         """One :class:`PointSummary` per experiment (see the module docstring).

@@ -466,8 +466,12 @@ def cmd_suggest(args) -> int:
 # ----------------------------------------------------------------------------- keys
 
 def _add_keys(sub):
-    p = sub.add_parser("keys", help="list a model's experiment-file keys with units and defaults")
-    p.add_argument("model")
+    from sim.model import available_models
+    p = sub.add_parser("keys", help="list a model's experiment-file keys with units and defaults",
+                       epilog="example: nanokin keys growth   (nanokin new growth prints a "
+                              "runnable template)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", help="one of: " + ", ".join(available_models()))
     p.set_defaults(func=cmd_keys)
 
 
@@ -481,7 +485,38 @@ def cmd_keys(args) -> int:
     return 0
 
 
-COMMANDS = (_add_run, _add_validate, _add_fit, _add_params, _add_info, _add_export, _add_bench, _add_sweep,
+# ----------------------------------------------------------------------------- new
+
+def _add_new(sub):
+    from sim.model import available_models
+    p = sub.add_parser(
+        "new", help="print a commented experiment-file template for a model",
+        epilog="example: nanokin new growth > my_synthesis.toml && nanokin run my_synthesis.toml",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", help="one of: " + ", ".join(available_models()))
+    p.add_argument("-o", "--output", help="write the template to this file (refuses to "
+                                          "replace an existing file)")
+    p.set_defaults(func=cmd_new)
+
+
+def cmd_new(args) -> int:
+    from sim.template import template
+
+    name, _ = _named_model(args.model)
+    text = template(name)
+    if args.output:
+        out = Path(args.output)
+        if out.exists():
+            raise ConfigError("command line", "--output", str(out), "a path that does not exist",
+                              "will not replace an existing file")
+        out.write_text(text, encoding="utf-8")
+        print(f"wrote {out}; run it with: nanokin run {out}")
+    else:
+        print(text, end="")
+    return 0
+
+
+COMMANDS = (_add_run, _add_new, _add_validate, _add_fit, _add_params, _add_info, _add_export, _add_bench, _add_sweep,
             _add_suggest, _add_keys)
 
 

@@ -216,8 +216,13 @@ def _table() -> dict[str, str]:
     return table
 
 
-def available_models() -> list[str]:
-    return sorted(_table())
+#: registered for the test suite, never listed to users
+HIDDEN = ("toy",)
+
+
+def available_models(include_hidden: bool = False) -> list[str]:
+    """Registered model names (without the internal test models unless asked)."""
+    return sorted(n for n in _table() if include_hidden or n not in HIDDEN)
 
 
 @lru_cache(maxsize=None)
@@ -238,7 +243,7 @@ def get_model(name: str) -> Model:
 
 def model_for_suffix(suffix: str) -> Model | None:
     """The model that reads input files ending in ``suffix`` (e.g. ``.net``), if any."""
-    for name in available_models():
+    for name in available_models(include_hidden=True):
         try:
             m = get_model(name)
         except KeyError:

@@ -180,9 +180,9 @@ def format_table(rows: list[Row], width: int = 120) -> str:
             lines.extend(textwrap.wrap(title, width, subsequent_indent="    ",
                                        break_on_hyphens=False) or [title])
             lines.extend("  " + x for x in _wrap_row(b, widths))
-    lines.append("kind: cal = data row used in the fit, held = data row not used in it, "
-                 "check = numerical self-check")
-    lines.append(summary_text(rows))
+    lines.extend(textwrap.wrap("kind: cal = data row used in the fit, held = data row not used "
+                               "in it, check = numerical self-check", width))
+    lines.extend(textwrap.wrap(summary_text(rows), width))
     return "\n".join(lines)
 
 

@@ -193,3 +193,23 @@ def test_inputs_reference_is_current():
 
     assert (ROOT / "docs" / "inputs.md").read_text() == inputs_markdown(), \
         "docs/inputs.md is stale: regenerate with `python -m sim.template > docs/inputs.md`"
+
+
+# ----------------------------------------------------------------------------- examples
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_runs(script, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               MPLBACKEND="Agg")
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert list(tmp_path.glob("*.png")), "the example draws its figure"
+    assert "nan" not in proc.stdout.lower().split()

@@ -209,7 +209,7 @@ def cmd_validate(args) -> int:
     if report:
         total += sum(len(_reference_experiments(n)) + 1 for n, _ in models)
     bar = StageBar(total)
-    from sim.report import ModelSection, collect_figures
+    from sim.report import ModelSection, collect_figures, posterior_figure
     try:
         for name, model in models:
             step = bar.for_model(name)
@@ -231,6 +231,9 @@ def cmd_validate(args) -> int:
                 problems += _write_reference_runs(model, name, out_dir, step)
                 step("figures")
                 collect_figures(model, section, args.quick)
+                post = posterior_figure(model)
+                if post is not None:
+                    section.figures.append(post)
                 step(None)
             section.seconds = time.perf_counter() - t0
             bar.bar.write(f"{name}: {len(new)} rows in {section.seconds:.1f} s", file=sys.stderr)

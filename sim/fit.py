@@ -520,12 +520,10 @@ def load_fit(json_path: str | Path) -> FitResult:
     return FitResult(rec["model"], rec, samples, names, units)
 
 
-def corner_plot(result: FitResult, path: Path) -> None:
+def corner_plot(result: FitResult, path: Path):
     """Pairwise posterior of the free parameters (log-scale ones in log10)."""
     import corner
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from sim.store import atomic_path
 
@@ -540,7 +538,10 @@ def corner_plot(result: FitResult, path: Path) -> None:
     k = len(result.names)
     # titles (median and 90 % range above each histogram) overlap beyond ~5 parameters;
     # the dashed lines mark the same quantiles
-    fig = corner.corner(data, labels=labels, truths=truths, truth_color="tab:red",
+    k_axes = len(result.names)
+    fig = Figure(figsize=(2.0 * k_axes + 1.0, 2.0 * k_axes + 1.0))   # not attached to pyplot
+    fig.subplots(k_axes, k_axes)
+    fig = corner.corner(data, fig=fig, labels=labels, truths=truths, truth_color="tab:red",
                         quantiles=[0.05, 0.5, 0.95], show_titles=k <= 5, title_fmt=".3g",
                         max_n_ticks=3, label_kwargs={"fontsize": 9},
                         title_kwargs={"fontsize": 8})
@@ -552,7 +553,7 @@ def corner_plot(result: FitResult, path: Path) -> None:
     fig.suptitle(f"{result.model}: posterior of the free parameters (red: MAP)", fontsize=10)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, format="png", bbox_inches="tight")
-    plt.close(fig)
+    return fig
 
 
 # ----------------------------------------------------------------------------- validate

@@ -142,7 +142,8 @@ def _num(v) -> str:
 
 
 def _figure_html(f: ReportFigure) -> str:
-    data = base64.b64encode(png_bytes(f.figure)).decode("ascii")
+    raw = f.figure if isinstance(f.figure, (bytes, bytearray)) else png_bytes(f.figure)
+    data = base64.b64encode(raw).decode("ascii")
     return (f'<figure><img alt="{_e(f.title)}" src="data:image/png;base64,{data}">'
             f"<figcaption><b>{_e(f.title)}.</b> {_e(f.caption)}</figcaption></figure>")
 
@@ -253,6 +254,33 @@ def collect_figures(model, section: ModelSection, quick: bool) -> None:
     for f in figs:
         if isinstance(f, ReportFigure):
             section.figures.append(f)
+
+
+def posterior_figure(model) -> ReportFigure | None:
+    """The corner plot stored beside the model's shipped fit, when there is one."""
+    table = getattr(model, "parameters", None)
+    if table is None or not table.free:
+        return None
+    png = Path(table.fit_path).with_name(Path(table.fit_path).stem + "_corner.png")
+    if not png.is_file():
+        return None
+    try:
+        rec = table.fit_record() or {}
+    except Exception:
+        rec = {}
+    sampler = rec.get("sampler", {}) if isinstance(rec.get("sampler"), dict) else {}
+    ess = sampler.get("ess_min")
+    prov = rec.get("provenance", {})
+    return ReportFigure(
+        f"{model.name}: posterior of the calibrated and nuisance parameters",
+        png.read_bytes(),
+        f"emcee samples of the shipped fit ({png.name}; commit "
+        f"{str(prov.get('commit', ''))[:10]}, seed {prov.get('seed', '')}"
+        + (f", {sampler.get('walkers')} walkers x {sampler.get('steps')} steps, smallest "
+           f"effective sample size {ess:.0f}" if isinstance(ess, (int, float)) else "")
+        + ("; the chains were too short for a reliable autocorrelation time"
+           if sampler.get("tau_reliable") is False else "")
+        + "); red: MAP; dashed: 5, 50 and 95 % quantiles.")
 
 
 def group_by_model(rows: list[Row]) -> "OrderedDict[str, list[Row]]":

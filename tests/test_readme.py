@@ -1,6 +1,6 @@
 """Every command block of the README runs as written.
 
-Each ```bash block is run line by line in a fresh folder (with ``inputs`` linked to the
+Each ```bash block is run line by line, each ```python block as one script, in a fresh folder (with ``inputs`` linked to the
 shipped inputs, so paths read exactly as printed), with ``nanokin`` meaning this source
 tree. A block preceded by ``<!-- not run by the tests: REASON -->`` is skipped with that
 reason shown; the only such blocks are the install-and-validate quick start (CI runs it:
@@ -25,7 +25,8 @@ def blocks():
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     out, i = [], 0
     while i < len(lines):
-        if lines[i].strip() == "```bash":
+        if lines[i].strip() in ("```bash", "```python"):
+            lang = lines[i].strip()[3:]
             prev = next((lines[k] for k in range(i - 1, -1, -1) if lines[k].strip()), "")
             m = SKIP.search(prev)
             j = i + 1
@@ -33,7 +34,10 @@ def blocks():
             while lines[j].strip() != "```":
                 body.append(lines[j])
                 j += 1
-            cmds = [c for c in body if c.strip() and not c.lstrip().startswith("#")]
+            if lang == "python":
+                cmds = [("python", "\n".join(body))]
+            else:
+                cmds = [c for c in body if c.strip() and not c.lstrip().startswith("#")]
             out.append((i + 1, cmds, m.group(1) if m else None))
             i = j
         i += 1
@@ -62,7 +66,8 @@ def test_readme_block_runs(line, cmds, reason, tmp_path):
     shim.chmod(0o755)
     env["PATH"] = f"{bindir}{os.pathsep}{env['PATH']}"
     for cmd in cmds:
-        proc = subprocess.run(["bash", "-c", cmd], cwd=tmp_path, env=env, capture_output=True,
+        argv = [sys.executable, "-c", cmd[1]] if isinstance(cmd, tuple) else ["bash", "-c", cmd]
+        proc = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True,
                               text=True, timeout=1200)
         assert proc.returncode == 0, f"README line {line}: `{cmd}` exited {proc.returncode}:\n" \
                                      f"{proc.stderr[-3000:]}"

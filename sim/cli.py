@@ -523,6 +523,26 @@ COMMANDS = (_add_run, _add_new, _add_validate, _add_fit, _add_params, _add_info,
             _add_suggest, _add_keys)
 
 
+#: an example for every subcommand's --help
+EXAMPLES = {
+    "run": "examples:\n  nanokin run inputs/growth/water_0p25.toml\n"
+           "  nanokin run inputs/network/multistate.net --seed 3 -o results/ms.h5",
+    "new": "example:\n  nanokin new growth > my_synthesis.toml && nanokin run my_synthesis.toml",
+    "validate": "examples:\n  nanokin validate --quick            (writes results/report.html)\n"
+                "  nanokin validate --only growth --strict --json rows.json",
+    "fit": "examples:\n  nanokin fit photodoping --seed 1 -o fits/photodoping.json\n"
+           "  nanokin fit growth --use precursor_ome_d --use precursor_oet_d --steps 40",
+    "params": "example:\n  nanokin params growth",
+    "info": "example:\n  nanokin info results/water_0p25.h5",
+    "export": "example:\n  nanokin export bngl inputs/ligand_exchange/tbbt18_pdt.toml -o tbbt18_pdt.bngl",
+    "bench": "examples:\n  nanokin bench --quick\n  nanokin bench --only ssa --json bench.json",
+    "sweep": "example:\n  nanokin sweep inputs/growth/water_0p25.toml --set synthesis.modulator_eq=0,3,6",
+    "suggest": "example:\n  nanokin suggest inputs/growth/water_0p25.toml "
+               "--vary synthesis.modulator_eq=0:10 --target mean_diameter_nm=20",
+    "keys": "example:\n  nanokin keys growth    (nanokin new growth prints a runnable template)",
+}
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nanokin",
@@ -531,6 +551,10 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in COMMANDS:
         add(sub)
+    for name, p in sub.choices.items():
+        if name in EXAMPLES and not p.epilog:
+            p.epilog = EXAMPLES[name]
+            p.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 

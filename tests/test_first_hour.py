@@ -213,3 +213,10 @@ def test_example_runs(script, tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert list(tmp_path.glob("*.png")), "the example draws its figure"
     assert "nan" not in proc.stdout.lower().split()
+
+
+def test_every_subcommand_help_has_an_example():
+    parser = cli.make_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, p in sub.choices.items():
+        assert "example" in p.format_help(), name

@@ -57,6 +57,8 @@ def _load(path: str):
 
 # ----------------------------------------------------------------------------- run
 
+MAX_DRAWS = 10_000   # posterior draws of `run` (each one is a full model run)
+
 def _add_run(sub):
     p = sub.add_parser("run", help="run one experiment")
     p.add_argument("config", help="experiment file (TOML; or e.g. a BioNetGen .net file)")
@@ -77,20 +79,20 @@ def cmd_run(args) -> int:
     from sim.model import get_model
     from sim.store import now, write_result
 
+    from sim.config import check_seed
+
+    n_draws = 0 if args.no_uncertainty else args.draws
+    if not 0 <= n_draws <= MAX_DRAWS:
+        raise ConfigError("command line", "--draws", n_draws, f"a whole number from 0 to {MAX_DRAWS}")
     exp = _load(args.config)
     if args.seed is not None:
-        if args.seed < 0:
-            raise ConfigError("--seed", "seed", args.seed, "a whole number >= 0")
-        exp = dataclasses.replace(exp, seed=args.seed)
+        exp = dataclasses.replace(exp, seed=check_seed(args.seed, "command line", "--seed"))
     model = get_model(exp.model)
     out = Path(args.output) if args.output else Path("results") / f"{exp.name}.h5"
     started = now()
     t0 = time.perf_counter()
     result = model.run(exp)
     wall = time.perf_counter() - t0
-    n_draws = 0 if args.no_uncertainty else args.draws
-    if n_draws < 0:
-        raise ConfigError("--draws", "draws", n_draws, "a whole number >= 0")
     if n_draws and model.parameters is not None and model.parameters.free:
         from sim.uncertainty import summary_intervals
         print(f"posterior predictive: {n_draws} draws ...", file=sys.stderr, flush=True)

@@ -43,9 +43,9 @@ def _load(path: str):
     from sim.config import load_experiment
     from sim.model import model_for_suffix
 
-    p = Path(path)
-    if not p.exists():
-        raise ConfigError(p, None, str(p), "an existing input file", "file not found")
+    from sim.config import check_input_file
+
+    p = check_input_file(path, "an experiment file (.toml) or a format a model reads")
     if p.suffix.lower() != ".toml":
         model = model_for_suffix(p.suffix.lower())
         if model is None:
@@ -76,10 +76,10 @@ def _add_run(sub):
 def cmd_run(args) -> int:
     import dataclasses
 
+    from sim import interrupt
+    from sim.config import check_seed, safe_name
     from sim.model import get_model
-    from sim.store import now, write_result
-
-    from sim.config import check_seed
+    from sim.store import check_output_path, now, output_lock, write_result
 
     n_draws = 0 if args.no_uncertainty else args.draws
     if not 0 <= n_draws <= MAX_DRAWS:
@@ -88,17 +88,23 @@ def cmd_run(args) -> int:
     if args.seed is not None:
         exp = dataclasses.replace(exp, seed=check_seed(args.seed, "command line", "--seed"))
     model = get_model(exp.model)
-    out = Path(args.output) if args.output else Path("results") / f"{exp.name}.h5"
-    started = now()
-    t0 = time.perf_counter()
-    result = model.run(exp)
-    wall = time.perf_counter() - t0
-    if n_draws and model.parameters is not None and model.parameters.free:
-        from sim.uncertainty import summary_intervals
-        print(f"posterior predictive: {n_draws} draws ...", file=sys.stderr, flush=True)
-        result.uncertainty = summary_intervals(model, exp, result, n_draws)
-    result.solver.setdefault("wall_time_s", round(wall, 4))
-    write_result(out, result, exp, started=started)
+    out = check_output_path(Path(args.output) if args.output else Path("results") / f"{safe_name(exp.name)}.h5",
+                            inputs=(args.config,))
+    with output_lock(out):
+        if out.exists():
+            print(f"note: {out} exists; it will be replaced when this run finishes",
+                  file=sys.stderr)
+        started = now()
+        t0 = time.perf_counter()
+        result = model.run(exp)
+        wall = time.perf_counter() - t0
+        if n_draws and model.parameters is not None and model.parameters.free:
+            from sim.uncertainty import summary_intervals
+            print(f"posterior predictive: {n_draws} draws ...", file=sys.stderr, flush=True)
+            result.uncertainty = summary_intervals(model, exp, result, n_draws)
+        result.solver.setdefault("wall_time_s", round(wall, 4))
+        with interrupt.deferred():   # a Ctrl-C now lets the file be finished first
+            write_result(out, result, exp, started=started)
     print(f"{exp.model} / {exp.name}  ({wall:.2f} s)")
     if result.uncertainty:
         print(f"  {'':32s} {'point':>12s}  median [90 % interval over {n_draws} posterior draws]")
@@ -415,8 +421,11 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from sim.interrupt import terminate_as_interrupt
+
     try:
-        return int(args.func(args) or 0)
+        with terminate_as_interrupt():
+            return int(args.func(args) or 0)
     except ConfigError as exc:
         print(f"nanokin: error: {exc}", file=sys.stderr)
         return 2
@@ -425,9 +434,11 @@ def main(argv=None) -> int:
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`
         return 0
-    except KeyboardInterrupt:
-        print("nanokin: interrupted; finished results were kept", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        what = str(exc) or "interrupted (Ctrl-C)"
+        print(f"nanokin: {what}; work stopped, results finished before were kept, nothing "
+              "unfinished was written", file=sys.stderr)
+        return 143 if "SIGTERM" in what else 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,8 +11,13 @@ Layout of a result file::
     /parameters/<name>      every parameter value the run used; attrs: unit, kind, source
                             (the fit behind them: file attrs fit_file, fit_sha256, fit_commit)
 
-Files are written to a temporary name beside the target and renamed on success,
-so a crash never leaves a half-written result under the real name.
+Files are written to a temporary name beside the target (``.NAME.h5.tmpPID``) and
+renamed on success, so a crash never leaves a half-written result under the real name;
+leftovers of a crashed writer (its PID no longer running) are removed by the next write
+of the same output.  While a result is computed and written its output is locked
+(:class:`output_lock`, an advisory ``flock`` on ``.NAME.h5.lock`` that the operating
+system releases when the holder dies): a second writer of the same output is refused
+with a message naming the process that holds it.
 """
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ import json
 import os
 import platform
 import subprocess
+import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,9 +36,11 @@ import h5py
 import numpy as np
 
 import sim
+from sim.config import ConfigError
 
 __all__ = ["Quantity", "Result", "write_result", "read_result", "describe", "provenance",
-           "atomic_path", "git_revision", "now"]
+           "atomic_path", "output_lock", "OutputBusy", "clean_leftovers", "check_output_path",
+           "git_revision", "now"]
 
 
 @dataclass
@@ -129,25 +138,186 @@ def provenance(experiment=None, *, seed=None, solver=None, started=None, extra=N
     return rec
 
 
+class OutputBusy(ConfigError):
+    """The output is being written by another process."""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return pid > 0
+    return True
+
+
+_held: dict[str, list] = {}   # lock path -> [fd, depth]: output_lock is reentrant per process
+
+
+class output_lock:
+    """Hold the output ``path`` for writing (context manager; reentrant in one process).
+
+    An advisory lock (``fcntl.flock``) on ``.NAME.lock`` beside the output; the lock
+    file holds the PID of the writer and is removed on release.  The operating system
+    drops the lock when its holder dies, so a crash never leaves the output locked.
+    Another process holding it: :class:`OutputBusy` (a ConfigError naming the PID)
+    at once, or after ``wait`` seconds of retrying.  Without ``fcntl`` (Windows) the
+    lock does nothing.
+    """
+
+    def __init__(self, path: str | Path, wait: float = 0.0):
+        self.path = Path(path)
+        self.lock = self.path.with_name(f".{self.path.name}.lock")
+        self.wait = wait
+
+    def __enter__(self) -> "output_lock":
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        key = str(self.lock.parent.resolve() / self.lock.name)
+        if key in _held:
+            _held[key][1] += 1
+            self._key = key
+            return self
+        deadline = time.monotonic() + self.wait
+        while True:
+            fd = os.open(self.lock, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                try:
+                    holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+                finally:
+                    os.close(fd)
+                if time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    continue
+                raise OutputBusy(self.path, None, str(self.path),
+                                 "an output no other run is writing (wait for that run to "
+                                 "finish, or choose another output with -o)",
+                                 f"being written by another nanokin process (PID {holder})"
+                                 ) from None
+            # the holder before us may have removed the file after we opened it: retry
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.lock).st_ino
+            except FileNotFoundError:
+                same = False
+            if not same:
+                os.close(fd)
+                continue
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())
+            _held[key] = [fd, 1]
+            self._key = key
+            return self
+
+    def __exit__(self, *exc):
+        key = getattr(self, "_key", None)
+        if key is None or key not in _held:
+            return False
+        _held[key][1] -= 1
+        if _held[key][1] == 0:
+            fd = _held.pop(key)[0]
+            try:
+                os.unlink(self.lock)
+            except FileNotFoundError:
+                pass
+            os.close(fd)
+        return False
+
+
+def clean_leftovers(path: str | Path) -> list[Path]:
+    """Remove ``.NAME.tmpPID`` files of ``path`` whose writer (PID) is no longer running;
+    returns the paths removed."""
+    path = Path(path)
+    removed = []
+    try:
+        candidates = list(path.parent.glob(f".{glob_escape(path.name)}.tmp*"))
+    except OSError:
+        return removed
+    prefix = f".{path.name}.tmp"
+    for p in candidates:
+        pid_text = p.name[len(prefix):]
+        if not pid_text.isdigit():
+            continue
+        pid = int(pid_text)
+        if pid != os.getpid() and _pid_alive(pid):
+            continue
+        try:
+            p.unlink()
+            removed.append(p)
+        except OSError:
+            pass
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    import glob
+
+    return glob.escape(name)
+
+
+def check_output_path(path: str | Path, inputs: tuple = ()) -> Path:
+    """Refuse, before any work, an output that cannot be written: a directory, one of the
+    run's own input files, a folder that cannot be created or written."""
+    p = Path(path)
+    allowed = "a writable result file path (e.g. results/NAME.h5)"
+    if p.is_dir():
+        raise ConfigError(p, None, str(p), allowed, "a directory, not a file")
+    if p.exists() and not p.is_file():
+        raise ConfigError(p, None, str(p), allowed, "not a regular file")
+    for src in inputs:
+        try:
+            if p.exists() and Path(src).exists() and p.samefile(src):
+                raise ConfigError(p, None, str(p), allowed + " other than the input file",
+                                  "the output would replace the input")
+        except OSError:
+            pass
+    parent = p.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(p, None, str(parent), allowed,
+                          f"cannot create the folder ({exc.strerror})") from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(p, None, str(parent), allowed, "the folder is not writable")
+    return p
+
+
 class atomic_path:
-    """Context manager yielding a temporary path that is renamed to ``path`` on success."""
+    """Context manager yielding a temporary path that is renamed to ``path`` on success.
+
+    Holds :class:`output_lock` on ``path`` meanwhile and first removes leftovers of
+    crashed writers (:func:`clean_leftovers`); ``removed`` lists them."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.tmp = self.path.with_name(f".{self.path.name}.tmp{os.getpid()}")
+        self.removed: list[Path] = []
 
     def __enter__(self) -> Path:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = output_lock(self.path)
+        self._lock.__enter__()
+        self.removed = clean_leftovers(self.path)
+        for p in self.removed:
+            print(f"note: removed {p}, left by an interrupted write", file=sys.stderr)
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            try:
-                self.tmp.unlink()
-            except FileNotFoundError:
-                pass
+        try:
+            if exc_type is None:
+                os.replace(self.tmp, self.path)
+            else:
+                try:
+                    self.tmp.unlink()
+                except FileNotFoundError:
+                    pass
+        finally:
+            self._lock.__exit__(exc_type, exc, tb)
         return False
 
 

@@ -57,3 +57,91 @@ def test_existing_result_survives_failed_rewrite(tmp_path):
         write_result(target, bad)
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["out.h5"]
+
+
+# ----------------------------------------------------------------------------- locks, leftovers
+
+import os
+import subprocess
+import sys
+
+from sim.config import ConfigError
+from sim.store import OutputBusy, check_output_path, clean_leftovers, output_lock
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+HOLD = """
+import sys, time
+from sim.store import output_lock
+with output_lock(sys.argv[1]):
+    print("locked", flush=True)
+    sys.stdin.readline()
+"""
+
+
+@pytest.fixture
+def held(tmp_path):
+    """An output locked by another process until the fixture ends."""
+    target = tmp_path / "busy.h5"
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(target)], stdin=subprocess.PIPE, cwd=ROOT,
+                            env={**os.environ, 'PYTHONPATH': str(ROOT)},
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "locked"
+    yield target, proc
+    proc.stdin.close()
+    proc.wait(timeout=60)
+
+
+def test_second_writer_is_refused_naming_the_holder(held):
+    target, proc = held
+    with pytest.raises(OutputBusy) as info:
+        write_result(target, make_result())
+    assert f"PID {proc.pid}" in str(info.value) and str(target) in str(info.value)
+    assert not target.exists()
+
+
+def test_lock_is_released_when_its_holder_dies(held):
+    target, proc = held
+    proc.kill()
+    proc.wait(timeout=60)
+    write_result(target, make_result())     # the OS dropped the lock with the process
+    assert target.exists()
+    assert sorted(p.name for p in target.parent.iterdir()) == ["busy.h5"]
+
+
+def test_lock_is_reentrant_and_leaves_no_file(tmp_path):
+    target = tmp_path / "r.h5"
+    with output_lock(target):
+        with output_lock(target):
+            write_result(target, make_result())
+        assert (tmp_path / ".r.h5.lock").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["r.h5"]
+
+
+def test_leftovers_of_dead_writers_are_removed(tmp_path, capsys):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    target = tmp_path / "out.h5"
+    stale = tmp_path / f".out.h5.tmp{dead}"
+    stale.write_bytes(b"half-written")
+    alive = tmp_path / f".out.h5.tmp{os.getppid()}"    # a running process: left alone
+    alive.write_bytes(b"in progress")
+    other = tmp_path / f".other.h5.tmp{dead}"          # another output: left alone
+    other.write_bytes(b"x")
+    write_result(target, make_result())
+    assert not stale.exists() and alive.exists() and other.exists()
+    assert f"removed {stale}" in capsys.readouterr().err
+    assert clean_leftovers(tmp_path / "other.h5") == [other]
+
+
+def test_outputs_that_cannot_be_written_are_refused_before_work(tmp_path):
+    (tmp_path / "d.h5").mkdir()
+    with pytest.raises(ConfigError, match="a directory"):
+        check_output_path(tmp_path / "d.h5")
+    cfg = tmp_path / "exp.toml"
+    cfg.write_text("x")
+    with pytest.raises(ConfigError, match="replace the input"):
+        check_output_path(cfg, inputs=(cfg,))
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match="cannot create the folder"):
+        check_output_path(tmp_path / "file" / "sub" / "o.h5")

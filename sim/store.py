@@ -390,16 +390,59 @@ def _read_group(group: h5py.Group, prefix: str = "") -> dict[str, Quantity]:
     return out
 
 
+def _leftover_hint(path: Path) -> str:
+    name = path.name
+    if name.startswith(".") and ".tmp" in name and name.rsplit(".tmp", 1)[1].isdigit():
+        pid = int(name.rsplit(".tmp", 1)[1])
+        state = "still running" if _pid_alive(pid) else "no longer running"
+        return (f" (this is the unfinished file of a write by process {pid}, {state}; "
+                "it is removed by the next write of the same output)")
+    return ""
+
+
+def open_result(path: str | Path) -> h5py.File:
+    """``h5py.File(path, 'r')``, or a ConfigError saying why the file cannot be read
+    (missing, a directory, empty, not HDF5, truncated or damaged)."""
+    from sim.config import check_input_file
+
+    allowed = "an HDF5 result file written by nanokin"
+    p = check_input_file(path, allowed, max_bytes=1 << 62)
+    hint = _leftover_hint(p)
+    try:
+        is_hdf5 = h5py.is_hdf5(p)
+    except (OSError, ValueError):
+        is_hdf5 = False
+    if not is_hdf5:
+        raise ConfigError(p, None, p.name, allowed, "not an HDF5 file" + hint)
+    try:
+        return h5py.File(p, "r")
+    except (OSError, ValueError, RuntimeError) as exc:
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise ConfigError(p, None, p.name, allowed,
+                          f"truncated or damaged HDF5 file, cannot be opened ({reason})" + hint
+                          ) from None
+
+
 def read_result(path: str | Path) -> tuple[Result, dict]:
-    """Read a result file back: ``(Result, provenance dict)``."""
-    with h5py.File(path, "r") as f:
-        prov = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
-        arrays = _read_group(f["data"]) if "data" in f else {}
-        summary = _read_group(f["summary"]) if "summary" in f else {}
-        uncertainty = _read_group(f["uncertainty"]) if "uncertainty" in f else {}
-        parameters = ({k: float(v[()]) for k, v in f["parameters"].items()}
-                      if "parameters" in f else {})
-    solver = json.loads(prov.get("solver", "{}") or "{}")
+    """Read a result file back: ``(Result, provenance dict)``; a ConfigError names what
+    cannot be read (see :func:`open_result`)."""
+    path = Path(path)
+    with open_result(path) as f:
+        try:
+            prov = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+            arrays = _read_group(f["data"]) if "data" in f else {}
+            summary = _read_group(f["summary"]) if "summary" in f else {}
+            uncertainty = _read_group(f["uncertainty"]) if "uncertainty" in f else {}
+            parameters = ({k: float(v[()]) for k, v in f["parameters"].items()}
+                          if "parameters" in f else {})
+        except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
+            raise ConfigError(path, None, path.name, "a complete nanokin result file",
+                              f"damaged contents ({type(exc).__name__}: {str(exc)[:200]})"
+                              + _leftover_hint(path)) from None
+    try:
+        solver = json.loads(prov.get("solver", "{}") or "{}")
+    except (TypeError, ValueError):
+        solver = {}
     attrs = {k[len("result_"):]: v for k, v in prov.items() if k.startswith("result_")}
     res = Result(model=str(prov.get("model", "")), arrays=arrays, summary=summary,
                  solver=solver, attrs=attrs, parameters=parameters, uncertainty=uncertainty)
@@ -414,41 +457,177 @@ def _fmt_value(v: Any) -> str:
     return str(v)
 
 
+#: ``nanokin info`` prints values of datasets/attributes with at most this many elements
+#: (shapes otherwise) and lists at most MAX_LISTED objects: it never reads a whole dataset.
+SMALL = 16
+MAX_LISTED = 2000
+_PROVENANCE_KEYS = ["model", "experiment", "seed", "nanokin_version", "git_revision", "host",
+                    "platform", "python", "numpy", "numba", "scipy", "started", "finished",
+                    "config_path"]
+
+
+def _problem(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0][:120] if str(exc) else ""
+    return f"(cannot read: {type(exc).__name__}{': ' + text if text else ''})"
+
+
+def _attr(obj, name: str, small: int = SMALL, max_chars: int = 200_000):
+    """One attribute of ``obj``, read only if small (shape/type text otherwise)."""
+    try:
+        aid = h5py.h5a.open(obj.id, name.encode())
+        shape = aid.shape or ()
+        n = int(np.prod(shape)) if shape else 1
+        if n > small:
+            return f"<array {shape} {aid.dtype}>"
+        v = obj.attrs[name]
+    except Exception as exc:  # any HDF5 oddity: say so, go on
+        return _problem(exc)
+    if isinstance(v, bytes):
+        v = v.decode("utf-8", errors="replace")
+    if isinstance(v, str) and len(v) > max_chars:
+        v = v[:max_chars] + f"... ({len(v)} characters)"
+    return v
+
+
+def _text(v) -> str:
+    from sim.config import _printable
+
+    return _printable(_fmt_value(v)).replace("\n", " ")
+
+
+def _dataset_line(name: str, ds, width: int = 32) -> str:
+    """One dataset: its value if small, else shape and type; unit and doc."""
+    try:
+        shape, dtype = ds.shape, ds.dtype
+    except Exception as exc:
+        return f"  {name:{width}s} {_problem(exc)}"
+    unit = _attr(ds, "unit") if "unit" in ds.attrs else ""
+    doc = _attr(ds, "doc") if "doc" in ds.attrs else ""
+    n = int(np.prod(shape)) if shape else 1
+    if shape is None:
+        shown = "(empty)"
+    elif n <= SMALL and dtype.kind in "biufcSOUV":
+        try:
+            v = ds[()]
+            if isinstance(v, bytes):
+                v = v.decode("utf-8", errors="replace")
+            if isinstance(v, np.ndarray) and v.ndim and v.dtype.kind in "fiu" and v.size > 1:
+                shown = np.array2string(v, precision=4, separator=", ", max_line_width=10_000)
+            else:
+                shown = _fmt_value(v)
+        except Exception as exc:
+            shown = _problem(exc)
+    else:
+        shown = f"{shape} {dtype}"
+    return f"  {name:{width}s} {_text(shown):>14s} {_text(unit):10s} {_text(doc)}"
+
+
+def _walk(group, prefix: str = "", budget: list | None = None):
+    """(path, object or problem text) of every object under ``group``; soft and external
+    links are named, not followed; at most MAX_LISTED objects."""
+    budget = budget if budget is not None else [MAX_LISTED]
+    try:
+        names = list(group.keys())
+    except Exception as exc:
+        yield prefix or "/", _problem(exc)
+        return
+    for name in names:
+        if budget[0] <= 0:
+            yield "...", f"more objects not listed (the first {MAX_LISTED} are shown)"
+            return
+        budget[0] -= 1
+        path = f"{prefix}/{name}" if prefix else name
+        try:
+            link = group.get(name, getlink=True)
+            if isinstance(link, h5py.SoftLink):
+                yield path, f"link to {link.path}"
+                continue
+            if isinstance(link, h5py.ExternalLink):
+                yield path, f"link to {link.filename}:{link.path} (not followed)"
+                continue
+            obj = group[name]
+        except Exception as exc:
+            yield path, _problem(exc)
+            continue
+        yield path, obj
+        if isinstance(obj, h5py.Group):
+            yield from _walk(obj, path, budget)
+
+
 def describe(path: str | Path) -> str:
-    """Human-readable provenance and contents of a result file (``nanokin info``)."""
-    res, prov = read_result(path)
+    """Human-readable provenance and contents of a result file (``nanokin info``).
+
+    Reads lazily: values are shown only for small datasets and attributes (shape and
+    type otherwise). Files written by other programs are listed as they are; what cannot
+    be read is named. A file that cannot be opened raises ConfigError."""
+    path = Path(path)
     lines = [f"nanokin result: {path}"]
-    keys = ["model", "experiment", "seed", "nanokin_version", "git_revision", "host", "platform",
-            "python", "numpy", "numba", "scipy", "started", "finished", "config_path"]
-    for k in keys:
-        if k in prov:
-            lines.append(f"  {k:16s} {prov[k]}")
-    for k, v in prov.items():
-        if k not in keys and k not in ("config_text", "solver") and not k.startswith("result_"):
-            lines.append(f"  {k:16s} {v}")
-    if res.solver:
-        lines.append("  solver settings:")
-        for k, v in res.solver.items():
-            lines.append(f"    {k} = {v}")
-    if res.summary:
-        lines.append("summary:")
-        for name, q in res.summary.items():
-            lines.append(f"  {name:32s} {_fmt_value(q.values):>14s} {q.unit:10s} {q.doc}")
-    if res.uncertainty:
-        lines.append("posterior predictive (median [5 %, 95 %]):")
-        for name, q in res.uncertainty.items():
-            lo, med, hi = np.asarray(q.values, float)
-            lines.append(f"  {name:32s} {med:.4g} [{lo:.4g}, {hi:.4g}] {q.unit}")
-    if res.parameters:
-        lines.append(f"parameters used ({len(res.parameters)}):")
-        for name, v in res.parameters.items():
-            lines.append(f"  {name:32s} {v:>14.6g}")
-    if res.arrays:
-        lines.append("datasets:")
-        for name, q in res.arrays.items():
-            arr = np.asarray(q.values)
-            lines.append(f"  {name:32s} {str(arr.shape):>14s} {q.unit:10s} {q.doc}")
-    if prov.get("config_text"):
-        lines.append("config:")
-        lines.extend("  | " + ln for ln in str(prov["config_text"]).rstrip().splitlines())
+    with open_result(path) as f:
+        try:
+            attr_names = list(f.attrs.keys())
+        except Exception as exc:
+            attr_names = []
+            lines.append(f"  attributes {_problem(exc)}")
+        prov = {k: _attr(f, k) for k in attr_names}
+        ours = "nanokin_version" in prov
+        if not ours:
+            lines[0] = f"HDF5 file: {path}"
+            lines.append("  not a nanokin result (no nanokin provenance attributes); "
+                         "its contents as they are:")
+        hint = _leftover_hint(path)
+        if hint:
+            lines.append("  note:" + hint)
+        for k in _PROVENANCE_KEYS:
+            if k in prov:
+                lines.append(f"  {k:16s} {_text(prov[k])}")
+        for k, v in prov.items():
+            if k not in _PROVENANCE_KEYS and k not in ("config_text", "solver") \
+                    and not k.startswith("result_"):
+                lines.append(f"  {_text(k):16s} {_text(v)}")
+        if isinstance(prov.get("solver"), str):
+            try:
+                solver = json.loads(prov["solver"] or "{}")
+            except ValueError:
+                solver = {"(unreadable)": prov["solver"][:200]}
+            if isinstance(solver, dict) and solver:
+                lines.append("  solver settings:")
+                lines.extend(f"    {_text(k)} = {_text(v)}" for k, v in solver.items())
+        listed = set()
+        sections = (("summary", "summary:"), ("uncertainty", "posterior predictive "
+                    "(5 %, 50 %, 95 % quantiles):"), ("parameters", "parameters used:"),
+                    ("data", "datasets:"))
+        for group_name, title in (sections if ours else ()):
+            grp = f.get(group_name) if group_name in f else None
+            if not isinstance(grp, h5py.Group):
+                continue
+            lines.append(title)
+            for name, obj in _walk(grp):
+                listed.add(f"{group_name}/{name}")
+                if isinstance(obj, h5py.Dataset):
+                    lines.append(_dataset_line(name, obj))
+                elif isinstance(obj, str):
+                    lines.append(f"  {_text(name):32s} {obj}")
+        others = [(n, o) for n, o in _walk(f) if n not in listed
+                  and not (ours and n in ("summary", "uncertainty", "parameters", "data"))
+                  and not (ours and n.split("/")[0] in ("summary", "uncertainty", "parameters",
+                                                          "data"))]
+        if others:
+            lines.append("contents:" if not ours else "other contents:")
+            for name, obj in others:
+                if isinstance(obj, h5py.Dataset):
+                    lines.append(_dataset_line(name, obj))
+                elif isinstance(obj, h5py.Group):
+                    lines.append(f"  {_text(name)}/")
+                else:
+                    lines.append(f"  {_text(name):32s} {obj}")
+        config = prov.get("config_text")
+        if isinstance(config, str) and config:
+            lines.append("config:")
+            lines.extend("  | " + _printable_line(ln) for ln in config.rstrip().splitlines())
     return "\n".join(lines)
+
+
+def _printable_line(text: str) -> str:
+    from sim.config import _printable
+
+    return _printable(text)

@@ -145,3 +145,69 @@ def test_outputs_that_cannot_be_written_are_refused_before_work(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ConfigError, match="cannot create the folder"):
         check_output_path(tmp_path / "file" / "sub" / "o.h5")
+
+
+# ----------------------------------------------------------------------------- info
+
+from sim.cli import main
+
+
+def test_info_reads_lazily_and_names_what_it_cannot_read(tmp_path, capsys):
+    import tracemalloc
+
+    path = tmp_path / "odd.h5"
+    with h5py.File(path, "w") as f:                  # a 50 kB file declaring 1.6 GB
+        f.attrs["nanokin_version"] = "0.1"
+        f.attrs["solver"] = "{not json"
+        f.attrs.create("long_attr", data=np.arange(5000))
+        f.create_group("data").create_dataset("x", shape=(2 * 10**8,), dtype="f8",
+                                              chunks=(10**6,), compression="gzip")
+        f.create_group("summary").create_dataset("small", data=np.array([1.5, 2.5]))
+        f["soft"] = h5py.SoftLink("/nowhere")
+        f["ext"] = h5py.ExternalLink("/etc/passwd", "/x")
+        f.create_dataset("compound", data=np.zeros(2, dtype=[("a", "i4"), ("b", "f8")]))
+        f.create_dataset("empty", data=h5py.Empty("f"))
+    assert path.stat().st_size < 100_000
+    tracemalloc.start()
+    text = describe(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 50e6                                # never reads the 1.6 GB dataset
+    assert "(200000000,) float64" in text and "[1.5, 2.5]" in text
+    assert "<array (5000,) int64>" in text and "link to /nowhere" in text
+    assert "(not followed)" in text and "(unreadable)" in text
+    assert main(["info", str(path)]) == 0
+
+
+def test_info_on_a_file_from_another_program(tmp_path, capsys):
+    path = tmp_path / "other.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["creator"] = "another program"
+        f.create_dataset("temperature", data=np.arange(4.0))
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "not a nanokin result" in out and "temperature" in out and "[0., 1., 2., 3.]" in out
+
+
+def test_info_explains_files_it_cannot_open(tmp_path, capsys):
+    good = write_result(tmp_path / "good.h5", make_result())
+    raw = good.read_bytes()
+    cases = {
+        "truncated or damaged": tmp_path / "trunc.h5",
+        "unfinished file of a write by process 999999": tmp_path / ".good.h5.tmp999999",
+        "not an HDF5 file": tmp_path / "random.h5",
+        "empty file": tmp_path / "empty.h5",
+        "a directory": tmp_path / "dir.h5",
+        "file not found": tmp_path / "missing.h5",
+    }
+    cases["truncated or damaged"].write_bytes(raw[: len(raw) // 2])
+    cases["unfinished file of a write by process 999999"].write_bytes(raw[:2000])
+    cases["not an HDF5 file"].write_bytes(np.random.default_rng(0).bytes(3000))
+    cases["empty file"].write_bytes(b"")
+    cases["a directory"].mkdir()
+    for needle, path in cases.items():
+        assert main(["info", str(path)]) == 2, needle
+        err = capsys.readouterr().err
+        assert needle in err and str(path) in err and "Traceback" not in err
+    with pytest.raises(ConfigError, match="truncated"):
+        read_result(cases["truncated or damaged"])

@@ -274,9 +274,9 @@ def _add_info(sub):
 
 
 def cmd_info(args) -> int:
-    from sim.store import describe
+    from sim.store import describe_safely
 
-    print(describe(args.file))   # a file it cannot read: ConfigError saying why
+    print(describe_safely(args.file))   # a file it cannot read: ConfigError saying why
     return 0
 
 

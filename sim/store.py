@@ -40,6 +40,7 @@ from sim.config import ConfigError
 
 __all__ = ["Quantity", "Result", "write_result", "read_result", "describe", "provenance",
            "atomic_path", "output_lock", "OutputBusy", "clean_leftovers", "check_output_path",
+           "open_result", "describe_safely",
            "git_revision", "now"]
 
 
@@ -631,3 +632,79 @@ def _printable_line(text: str) -> str:
     from sim.config import _printable
 
     return _printable(text)
+
+
+def describe_safely(path: str | Path, timeout_s: float = 300.0) -> str:
+    """:func:`describe` in a forked child process (POSIX), so that a damaged file that
+    crashes or hangs the HDF5 library ends in a ConfigError, not in a dead process."""
+    import pickle
+    import signal as _signal
+
+    if not hasattr(os, "fork"):  # pragma: no cover - not POSIX
+        return describe(path)
+    from sim.config import check_input_file
+
+    p = check_input_file(path, "an HDF5 result file written by nanokin", max_bytes=1 << 62)
+    rfd, wfd = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        code = 0
+        try:
+            os.close(rfd)
+            try:
+                msg = ("ok", describe(p))
+            except ConfigError as exc:
+                msg = ("error", exc)
+            except BaseException as exc:
+                msg = ("crash", f"{type(exc).__name__}: {exc}")
+            data = pickle.dumps(msg)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(wfd, view):]
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(wfd)
+    chunks, deadline = [], time.monotonic() + timeout_s
+    import select
+
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                os.kill(pid, _signal.SIGKILL)
+                os.waitpid(pid, 0)
+                raise ConfigError(p, None, p.name, "an HDF5 result file written by nanokin",
+                                  f"reading it took longer than {timeout_s:g} s (damaged file?)")
+            ready, _, _ = select.select([rfd], [], [], min(left, 1.0))
+            if ready:
+                chunk = os.read(rfd, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    except BaseException:
+        try:
+            os.kill(pid, _signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+        raise
+    finally:
+        os.close(rfd)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status) or not chunks:
+        how = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+               else f"exit status {os.WEXITSTATUS(status)}")
+        raise ConfigError(p, None, p.name, "an HDF5 result file written by nanokin",
+                          f"damaged HDF5 file: the HDF5 library failed reading it ({how})"
+                          + _leftover_hint(p))
+    kind, payload = pickle.loads(b"".join(chunks))
+    if kind == "ok":
+        return payload
+    if kind == "error":
+        raise payload
+    raise ConfigError(p, None, p.name, "an HDF5 result file written by nanokin",
+                      f"damaged contents ({payload[:300]})" + _leftover_hint(p))

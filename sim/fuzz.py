@@ -236,8 +236,9 @@ def toml_cases(files, n: int, seed: int = 0):
         docs.append((Path(f), text, tomllib.loads(text)))
     ops = ["value", "value", "value", "value", "delete", "rename", "unknown", "table_to_scalar",
            "truncate", "bytes", "duplicate", "deep", "name"]
+    order = rng.permutation(len(docs)) if docs else []
     for i in range(n):
-        path, text, data = docs[i % len(docs)]
+        path, text, data = docs[order[i % len(docs)]]
         op = ops[int(rng.integers(len(ops)))]
         leaves = [(p, v) for p, v in _leaves(data) if p != ("model",)]
         label = f"{path.parent.name}/{path.name}"

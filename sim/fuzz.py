@@ -221,6 +221,16 @@ def _mutate_value(rng, v):
     return _NASTY[int(rng.integers(len(_NASTY)))]
 
 
+def _parameter_names(model: str) -> list[str]:
+    from sim.model import get_model
+
+    try:
+        table = get_model(model).parameters
+    except Exception:
+        return []
+    return list(table.names) if table is not None else []
+
+
 def _deep(depth: int) -> str:
     return "[" * depth + "1" + "]" * depth
 
@@ -235,7 +245,7 @@ def toml_cases(files, n: int, seed: int = 0):
         text = Path(f).read_text(encoding="utf-8")
         docs.append((Path(f), text, tomllib.loads(text)))
     ops = ["value", "value", "value", "value", "delete", "rename", "unknown", "table_to_scalar",
-           "truncate", "bytes", "duplicate", "deep", "name"]
+           "truncate", "bytes", "duplicate", "deep", "name", "parameter"]
     order = rng.permutation(len(docs)) if docs else []
     for i in range(n):
         path, text, data = docs[order[i % len(docs)]]
@@ -294,6 +304,13 @@ def toml_cases(files, n: int, seed: int = 0):
             depth = int(rng.choice([40, 1000, 100_000]))
             body = text + f"\nnested = {_deep(depth)}\n"
             desc, expect_key = f"array nested {depth} deep", False
+        elif op == "parameter":
+            names = _parameter_names(data.get("model"))
+            key = str(rng.choice(names)) if names and rng.random() < 0.8 else "no_such_parameter"
+            value = _NASTY[int(rng.integers(len(_NASTY)))]
+            d.setdefault("parameters", {})[key] = value
+            desc = f"parameters.{key} = {_toml_value(value)[:40]}"
+            body = dumps_toml(d)
         else:  # name
             name = str(rng.choice(["../../x", "/abs/dir/evil", "a\x00b", ".hidden", "a b",
                                    "x" * 101, "ok_name-1.2"]))

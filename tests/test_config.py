@@ -245,3 +245,13 @@ def test_config_error_pickles():
     err = ConfigError("f.toml", "a.b", 3.0, "a number", "out of range")
     back = pickle.loads(pickle.dumps(err))
     assert str(back) == str(err) and back.key == "a.b"
+
+
+def test_parameter_overrides_without_bounds_get_the_default_limit():
+    text = 'model = "photocatalysis"\n[parameters]\nk_et_per_s = {}\n'
+    model = get_model("photocatalysis")
+    assert not math.isfinite(model.parameters["k_et_per_s"].bounds[1])
+    assert parse_experiment(text.format("1e9"), file="p.toml").parameters == {"k_et_per_s": 1e9}
+    with pytest.raises(ConfigError, match="out of range") as info:
+        parse_experiment(text.format("1e300"), file="p.toml")
+    assert info.value.key == "parameters.k_et_per_s" and "<= 1e+12" in info.value.allowed

@@ -149,6 +149,8 @@ def test_outputs_that_cannot_be_written_are_refused_before_work(tmp_path):
 
 # ----------------------------------------------------------------------------- info
 
+from pathlib import Path
+
 from sim.cli import main
 
 
@@ -211,3 +213,25 @@ def test_info_explains_files_it_cannot_open(tmp_path, capsys):
         assert needle in err and str(path) in err and "Traceback" not in err
     with pytest.raises(ConfigError, match="truncated"):
         read_result(cases["truncated or damaged"])
+
+
+# ----------------------------------------------------------------------------- run outputs
+
+def test_run_outputs_stay_in_results_and_replacing_is_announced(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    cfg = tmp_path / "my run (1).toml"
+    cfg.write_text('model = "toy"\n[conditions]\nn_molecules = 50\n[solver]\nn_streams = 1\n')
+    assert main(["run", str(cfg), "--no-plot", "--draws", "0"]) == 0
+    first = capsys.readouterr()
+    out = tmp_path / "results" / "my_run__1_.h5"
+    assert out.exists() and "exists" not in first.err
+    assert main(["run", str(cfg), "--no-plot", "--draws", "0", "--seed", "5"]) == 0
+    assert f"note: {Path('results') / out.name} exists; it will be replaced" in capsys.readouterr().err
+    assert read_result(out)[1]["seed"] == 5
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == [out.name]
+    cfg.write_text('model = "toy"\nname = "../../outside"\n')
+    assert main(["run", str(cfg), "--no-plot"]) == 2
+    assert "not a safe name" in capsys.readouterr().err
+    cfg.write_text('model = "toy"\n')
+    assert main(["run", str(cfg), "-o", str(tmp_path / "results")]) == 2
+    assert "a directory, not a file" in capsys.readouterr().err

@@ -67,7 +67,7 @@ DEFAULT_LIMIT = 1e12
 DEFAULT_MAX_LEN = 100_000
 #: Seeds are whole numbers 0 <= seed <= MAX_SEED: they must fit a signed 64-bit integer,
 #: the type result files store them in (numpy's SeedSequence accepts any of them).
-MAX_SEED = 2**63 - 1
+MAX_SEED = 2**63 - 1   # == sim.rng.MAX_SEED
 #: Largest experiment file read (bytes); TOML experiment files are a few kB.
 MAX_FILE_BYTES = 8 * 1024 * 1024
 #: Deepest nesting of tables and arrays accepted in an experiment file.

@@ -512,6 +512,9 @@ def _dataset_line(name: str, ds, width: int = 32) -> str:
             v = ds[()]
             if isinstance(v, bytes):
                 v = v.decode("utf-8", errors="replace")
+            if isinstance(v, np.ndarray) and v.dtype.kind in "SO":
+                v = [x.decode("utf-8", errors="replace") if isinstance(x, bytes) else x
+                     for x in v.ravel()]
             if isinstance(v, np.ndarray) and v.ndim and v.dtype.kind in "fiu" and v.size > 1:
                 shown = np.array2string(v, precision=4, separator=", ", max_line_width=10_000)
             else:

@@ -1,7 +1,7 @@
 """The long fuzz run (tests/test_fuzz.py is its short version): many more seeded mutations.
 
-    python benchmarks/fuzz_long.py [--toml 2000] [--runs 0] [--seed 1] [--budget 60]
-                                   [--registered 200] [--json FILE]
+    python benchmarks/fuzz_long.py [--toml 2000] [--runs 0] [--seed 1]
+                                   [--registered 200] [--budget 300] [--json FILE]
 
 ``--toml``: one-key and text mutations of the shipped experiment files, checked as
 `nanokin run` checks them before any work. ``--runs``: that many further mutations run
@@ -33,7 +33,7 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=0)
     ap.add_argument("--registered", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--budget", type=float, default=60.0)
+    ap.add_argument("--budget", type=float, default=300.0)
     ap.add_argument("--json", help="write every outcome to this JSON file")
     args = ap.parse_args(argv)
 

@@ -40,10 +40,8 @@ def _named_model(text: str):
 
 def _load(path: str):
     """An Experiment from a TOML file or a file another model reads (``.net`` ...)."""
-    from sim.config import load_experiment
+    from sim.config import check_input_file, load_experiment
     from sim.model import model_for_suffix
-
-    from sim.config import check_input_file
 
     p = check_input_file(path, "an experiment file (.toml) or a format a model reads")
     if p.suffix.lower() != ".toml":
@@ -58,6 +56,7 @@ def _load(path: str):
 # ----------------------------------------------------------------------------- run
 
 MAX_DRAWS = 10_000   # posterior draws of `run` (each one is a full model run)
+
 
 def _add_run(sub):
     p = sub.add_parser("run", help="run one experiment")
@@ -83,13 +82,14 @@ def cmd_run(args) -> int:
 
     n_draws = 0 if args.no_uncertainty else args.draws
     if not 0 <= n_draws <= MAX_DRAWS:
-        raise ConfigError("command line", "--draws", n_draws, f"a whole number from 0 to {MAX_DRAWS}")
+        raise ConfigError("command line", "--draws", n_draws,
+                          f"a whole number from 0 to {MAX_DRAWS}")
     exp = _load(args.config)
     if args.seed is not None:
         exp = dataclasses.replace(exp, seed=check_seed(args.seed, "command line", "--seed"))
     model = get_model(exp.model)
-    out = check_output_path(Path(args.output) if args.output else Path("results") / f"{safe_name(exp.name)}.h5",
-                            inputs=(args.config,))
+    default = Path("results") / f"{safe_name(exp.name)}.h5"
+    out = check_output_path(Path(args.output) if args.output else default, inputs=(args.config,))
     with output_lock(out):
         if out.exists():
             print(f"note: {out} exists; it will be replaced when this run finishes",

@@ -16,6 +16,13 @@ A model describes its keys with frozen dataclasses whose fields are made with
 returns an instance, or raises :class:`ConfigError` naming the file, the key, the
 offending value and what is allowed, before any simulation work starts.
 
+Limits that hold for every key unless its spec sets its own: numbers within
+|x| <= DEFAULT_LIMIT (1e12, in the key's unit; ``le=math.inf`` lifts it), lists of at
+most DEFAULT_MAX_LEN items, text without control characters.  The experiment ``name``
+is a safe file name (NAME_PATTERN), the seed a whole number 0..2**63-1, and the file a
+regular UTF-8 file of at most 8 MB nested at most 32 levels (:func:`read_input_text`,
+:func:`check_input_file`, which loaders of other user files use too).
+
 A dataclass may define ``check(self)``; it runs after the fields are built and
 raises :class:`Invalid` for conditions that involve several keys (an impossible
 ratio, say).  :func:`build` turns that into a :class:`ConfigError` with the file

@@ -5,7 +5,8 @@ Layout of a result file::
     /                       attrs: nanokin_version, model, experiment, seed, config_text,
                                    git_revision, host, started, finished, solver (JSON)
     /data/<name>            datasets; attrs: unit, doc  (names may contain '/' groups)
-    /summary/<name>         scalar datasets; attrs: unit, doc
+    /summary/<name>         scalar datasets; attrs: unit, doc, and for a value that is
+                            undefined for the run (NaN) reason (Result.reasons)
     /uncertainty/<name>     [5 %, 50 %, 95 %] quantiles of a summary value over posterior
                             draws; attrs: unit, n_draws
     /parameters/<name>      every parameter value the run used; attrs: unit, kind, source
@@ -66,6 +67,7 @@ class Result:
     fit: dict[str, Any] = field(default_factory=dict)              # fit file, hash, commit
     parameter_info: dict[str, Any] = field(default_factory=dict)   # name -> sim.params.Parameter
     uncertainty: dict[str, Quantity] = field(default_factory=dict)  # name -> [q05, q50, q95]
+    reasons: dict[str, str] = field(default_factory=dict)   # summary name -> why it is missing
 
     def add(self, name: str, values, unit: str = "", doc: str = "") -> None:
         self.arrays[name] = Quantity(np.asarray(values), unit, doc)
@@ -356,6 +358,8 @@ def write_result(path: str | Path, result: Result, experiment=None, *, started=N
             summ = f.create_group("summary")
             for name, q in result.summary.items():
                 _write_quantity(summ, name, q)
+                if result.reasons.get(name):          # a missing (NaN) value says why
+                    summ[name].attrs["reason"] = str(result.reasons[name])
             if result.uncertainty:
                 unc = f.create_group("uncertainty")
                 unc.attrs["quantiles"] = [0.05, 0.5, 0.95]
@@ -433,6 +437,8 @@ def read_result(path: str | Path) -> tuple[Result, dict]:
             prov = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
             arrays = _read_group(f["data"]) if "data" in f else {}
             summary = _read_group(f["summary"]) if "summary" in f else {}
+            reasons = ({k: str(v.attrs["reason"]) for k, v in f["summary"].items()
+                        if "reason" in v.attrs} if "summary" in f else {})
             uncertainty = _read_group(f["uncertainty"]) if "uncertainty" in f else {}
             parameters = ({k: float(v[()]) for k, v in f["parameters"].items()}
                           if "parameters" in f else {})
@@ -445,7 +451,7 @@ def read_result(path: str | Path) -> tuple[Result, dict]:
     except (TypeError, ValueError):
         solver = {}
     attrs = {k[len("result_"):]: v for k, v in prov.items() if k.startswith("result_")}
-    res = Result(model=str(prov.get("model", "")), arrays=arrays, summary=summary,
+    res = Result(model=str(prov.get("model", "")), arrays=arrays, summary=summary, reasons=reasons,
                  solver=solver, attrs=attrs, parameters=parameters, uncertainty=uncertainty)
     return res, prov
 
@@ -523,6 +529,9 @@ def _dataset_line(name: str, ds, width: int = 32) -> str:
             shown = _problem(exc)
     else:
         shown = f"{shape} {dtype}"
+    if "reason" in ds.attrs:                      # a missing value and why
+        shown = "missing"
+        doc = f"{doc} (missing: {_attr(ds, 'reason')})"
     return f"  {name:{width}s} {_text(shown):>14s} {_text(unit):10s} {_text(doc)}"
 
 

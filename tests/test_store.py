@@ -235,3 +235,20 @@ def test_run_outputs_stay_in_results_and_replacing_is_announced(tmp_path, monkey
     cfg.write_text('model = "toy"\n')
     assert main(["run", str(cfg), "-o", str(tmp_path / "results")]) == 2
     assert "a directory, not a file" in capsys.readouterr().err
+
+
+def test_missing_summary_values_keep_their_reason(tmp_path):
+    res = make_result()
+    res.note("t90_s", float("nan"), "s", "time to 90 % charge")
+    res.reasons["t90_s"] = "the charge never reaches 90 % within t_end_s"
+    path = write_result(tmp_path / "m.h5", res)
+    back, _ = read_result(path)
+    assert np.isnan(back.summary["t90_s"].values)
+    assert back.reasons == {"t90_s": "the charge never reaches 90 % within t_end_s"}
+    line = [ln for ln in describe(path).splitlines() if "t90_s" in ln][0]
+    assert "missing" in line and "never reaches 90 %" in line
+    from sim.fuzz import _nan_without_reason
+
+    assert _nan_without_reason(path) == ""
+    res.reasons.clear()
+    assert "t90_s" in _nan_without_reason(write_result(tmp_path / "n.h5", res))

@@ -41,7 +41,7 @@ from sim.config import ConfigError
 
 __all__ = ["Quantity", "Result", "write_result", "read_result", "describe", "provenance",
            "atomic_path", "output_lock", "OutputBusy", "clean_leftovers", "check_output_path",
-           "open_result", "describe_safely",
+           "open_result", "describe_safely", "UnreadableResult",
            "git_revision", "now"]
 
 
@@ -428,11 +428,20 @@ def open_result(path: str | Path) -> h5py.File:
                           ) from None
 
 
+class UnreadableResult(OSError):
+    """A result file that cannot be read; the message says why (an ``OSError``, as h5py's
+    own errors are, so callers that handle those keep working)."""
+
+
 def read_result(path: str | Path) -> tuple[Result, dict]:
-    """Read a result file back: ``(Result, provenance dict)``; a ConfigError names what
-    cannot be read (see :func:`open_result`)."""
+    """Read a result file back: ``(Result, provenance dict)``; a file that cannot be read
+    raises :class:`UnreadableResult` naming the file and why (see :func:`open_result`)."""
     path = Path(path)
-    with open_result(path) as f:
+    try:
+        f = open_result(path)
+    except ConfigError as exc:
+        raise UnreadableResult(str(exc)) from None
+    with f:
         try:
             prov = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
             arrays = _read_group(f["data"]) if "data" in f else {}
@@ -443,9 +452,9 @@ def read_result(path: str | Path) -> tuple[Result, dict]:
             parameters = ({k: float(v[()]) for k, v in f["parameters"].items()}
                           if "parameters" in f else {})
         except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
-            raise ConfigError(path, None, path.name, "a complete nanokin result file",
-                              f"damaged contents ({type(exc).__name__}: {str(exc)[:200]})"
-                              + _leftover_hint(path)) from None
+            raise UnreadableResult(
+                f"{path}: damaged contents ({type(exc).__name__}: {str(exc)[:200]})"
+                + _leftover_hint(path)) from None
     try:
         solver = json.loads(prov.get("solver", "{}") or "{}")
     except (TypeError, ValueError):

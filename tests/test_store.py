@@ -211,8 +211,12 @@ def test_info_explains_files_it_cannot_open(tmp_path, capsys):
         assert main(["info", str(path)]) == 2, needle
         err = capsys.readouterr().err
         assert needle in err and str(path) in err and "Traceback" not in err
-    with pytest.raises(ConfigError, match="truncated"):
+    from sim.store import UnreadableResult
+
+    with pytest.raises(UnreadableResult, match="truncated"):
         read_result(cases["truncated or damaged"])
+    with pytest.raises(OSError, match="file not found"):    # OSError, as h5py's errors are
+        read_result(cases["file not found"])
 
 
 # ----------------------------------------------------------------------------- run outputs

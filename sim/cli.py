@@ -40,12 +40,10 @@ def _named_model(text: str):
 
 def _load(path: str):
     """An Experiment from a TOML file or a file another model reads (``.net`` ...)."""
-    from sim.config import load_experiment
+    from sim.config import check_input_file, load_experiment
     from sim.model import model_for_suffix
 
-    p = Path(path)
-    if not p.exists():
-        raise ConfigError(p, None, str(p), "an existing input file", "file not found")
+    p = check_input_file(path, "an experiment file (.toml) or a format a model reads")
     if p.suffix.lower() != ".toml":
         model = model_for_suffix(p.suffix.lower())
         if model is None:
@@ -56,6 +54,9 @@ def _load(path: str):
 
 
 # ----------------------------------------------------------------------------- run
+
+MAX_DRAWS = 10_000   # posterior draws of `run` (each one is a full model run)
+
 
 def _add_run(sub):
     p = sub.add_parser("run", help="run one experiment")
@@ -74,29 +75,36 @@ def _add_run(sub):
 def cmd_run(args) -> int:
     import dataclasses
 
+    from sim import interrupt
+    from sim.config import check_seed, safe_name
     from sim.model import get_model
-    from sim.store import now, write_result
+    from sim.store import check_output_path, now, output_lock, write_result
 
+    n_draws = 0 if args.no_uncertainty else args.draws
+    if not 0 <= n_draws <= MAX_DRAWS:
+        raise ConfigError("command line", "--draws", n_draws,
+                          f"a whole number from 0 to {MAX_DRAWS}")
     exp = _load(args.config)
     if args.seed is not None:
-        if args.seed < 0:
-            raise ConfigError("--seed", "seed", args.seed, "a whole number >= 0")
-        exp = dataclasses.replace(exp, seed=args.seed)
+        exp = dataclasses.replace(exp, seed=check_seed(args.seed, "command line", "--seed"))
     model = get_model(exp.model)
-    out = Path(args.output) if args.output else Path("results") / f"{exp.name}.h5"
-    started = now()
-    t0 = time.perf_counter()
-    result = model.run(exp)
-    wall = time.perf_counter() - t0
-    n_draws = 0 if args.no_uncertainty else args.draws
-    if n_draws < 0:
-        raise ConfigError("--draws", "draws", n_draws, "a whole number >= 0")
-    if n_draws and model.parameters is not None and model.parameters.free:
-        from sim.uncertainty import summary_intervals
-        print(f"posterior predictive: {n_draws} draws ...", file=sys.stderr, flush=True)
-        result.uncertainty = summary_intervals(model, exp, result, n_draws)
-    result.solver.setdefault("wall_time_s", round(wall, 4))
-    write_result(out, result, exp, started=started)
+    default = Path("results") / f"{safe_name(exp.name)}.h5"
+    out = check_output_path(Path(args.output) if args.output else default, inputs=(args.config,))
+    with output_lock(out):
+        if out.exists():
+            print(f"note: {out} exists; it will be replaced when this run finishes",
+                  file=sys.stderr)
+        started = now()
+        t0 = time.perf_counter()
+        result = model.run(exp)
+        wall = time.perf_counter() - t0
+        if n_draws and model.parameters is not None and model.parameters.free:
+            from sim.uncertainty import summary_intervals
+            print(f"posterior predictive: {n_draws} draws ...", file=sys.stderr, flush=True)
+            result.uncertainty = summary_intervals(model, exp, result, n_draws)
+        result.solver.setdefault("wall_time_s", round(wall, 4))
+        with interrupt.deferred():   # a Ctrl-C now lets the file be finished first
+            write_result(out, result, exp, started=started)
     print(f"{exp.model} / {exp.name}  ({wall:.2f} s)")
     if result.uncertainty:
         print(f"  {'':32s} {'point':>12s}  median [90 % interval over {n_draws} posterior draws]")
@@ -364,20 +372,9 @@ def _add_info(sub):
 
 
 def cmd_info(args) -> int:
-    import h5py
+    from sim.store import describe_safely
 
-    from sim.store import describe
-
-    p = Path(args.file)
-    if not p.exists():
-        raise ConfigError(p, None, str(p), "an existing nanokin result file (.h5)", "file not found")
-    try:
-        print(describe(p))
-    except (OSError, KeyError) as exc:
-        if isinstance(exc, OSError) and not h5py.is_hdf5(p):
-            raise ConfigError(p, None, p.name, "an HDF5 file written by nanokin",
-                              "not an HDF5 file") from None
-        raise
+    print(describe_safely(args.file))   # a file it cannot read: ConfigError saying why
     return 0
 
 
@@ -570,8 +567,11 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from sim.interrupt import terminate_as_interrupt
+
     try:
-        return int(args.func(args) or 0)
+        with terminate_as_interrupt():
+            return int(args.func(args) or 0)
     except ConfigError as exc:
         print(f"nanokin: error: {exc}", file=sys.stderr)
         return 2
@@ -580,9 +580,11 @@ def main(argv=None) -> int:
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`
         return 0
-    except KeyboardInterrupt:
-        print("nanokin: interrupted; finished results were kept", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        what = str(exc) or "interrupted (Ctrl-C)"
+        print(f"nanokin: {what}; work stopped, results finished before were kept, nothing "
+              "unfinished was written", file=sys.stderr)
+        return 143 if "SIGTERM" in what else 130
 
 
 if __name__ == "__main__":  # pragma: no cover

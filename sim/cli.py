@@ -7,9 +7,10 @@
     nanokin info FILE.h5                    provenance and contents of a result file
     nanokin keys MODEL                      experiment-file keys with units, defaults, docs
     nanokin export FORMAT CONFIG [-o OUT]   write an experiment in another tool's format
+    nanokin export csv|netcdf FILE.h5       a result or sweep file as CSV / netCDF-4
     nanokin bench [--quick] [--json FILE]   the benchmark suite (ratios against peers)
-    nanokin sweep CONFIG --set KEY=V1,V2 ... parameter sweep into one HDF5 file
-    nanokin suggest CONFIG --vary KEY=LO:HI --target NAME=VALUE   conditions to try next
+    nanokin sweep CONFIG --axis KEY=LO:HI:N ... parameter sweep into one HDF5 grid
+    nanokin suggest CONFIG --vary KEY=LO:HI --target NAME=LO:HI   the next experiments
 """
 from __future__ import annotations
 
@@ -381,16 +382,21 @@ def cmd_info(args) -> int:
 # ----------------------------------------------------------------------------- export
 
 def _add_export(sub):
-    p = sub.add_parser("export", help="write an experiment in another tool's format")
-    p.add_argument("format", help="e.g. bngl")
-    p.add_argument("config")
+    p = sub.add_parser("export", help="write an experiment in another tool's format, or a "
+                                      "result / sweep file as CSV or netCDF")
+    p.add_argument("format", help="e.g. bngl (experiment files); csv or netcdf (.h5 files)")
+    p.add_argument("config", help="experiment file, or a result / sweep file (.h5)")
     p.add_argument("-o", "--output", help="output file (default <name>.<format>)")
     p.set_defaults(func=cmd_export)
 
 
 def cmd_export(args) -> int:
+    from sim.export import export_file, is_result_file
     from sim.model import get_model
 
+    if is_result_file(args.config):
+        print(f"wrote {export_file(args.format, args.config, args.output)}")
+        return 0
     exp = _load(args.config)
     model = get_model(exp.model)
     exporters = getattr(model, "exporters", {}) or {}
@@ -424,12 +430,22 @@ def cmd_bench(args) -> int:
 
 def _add_sweep(sub):
     p = sub.add_parser("sweep", help="run an experiment over a grid of values")
-    p.add_argument("config")
+    p.add_argument("config", help="experiment file (may hold a [sweep] table)")
+    p.add_argument("--axis", action="append", default=[], metavar="KEY=LO:HI:N|KEY=V1,V2,...",
+                   help="a config key (dotted) and its values: LO:HI:N evenly spaced, a list, "
+                        "or LO:HI with --lhs; repeat for a grid")
     p.add_argument("--set", action="append", default=[], metavar="KEY=V1,V2,...",
-                   help="a config key (dotted) and its values; repeat for a grid")
+                   help="the same as --axis")
+    p.add_argument("--lhs", type=int, metavar="N",
+                   help="N points of a Latin hypercube over the axes instead of the full grid")
+    p.add_argument("--quantity", action="append", metavar="NAME",
+                   help="compute only this summary quantity (repeatable; default: all)")
     p.add_argument("-o", "--output", help="sweep result file (default results/<name>_sweep.h5)")
     p.add_argument("--workers", type=int, default=1, help="local processes")
+    p.add_argument("--batch-size", type=int, help="points per task (default: from the size)")
     p.add_argument("--scheduler", help="dask.distributed scheduler address")
+    p.add_argument("--plot", metavar="NAME", help="quantity drawn in the figure (default: first)")
+    p.add_argument("--no-plot", action="store_true", help="do not write the figure")
     p.set_defaults(func=cmd_sweep)
 
 
@@ -442,18 +458,41 @@ def cmd_sweep(args) -> int:
 # ----------------------------------------------------------------------------- suggest
 
 def _add_suggest(sub):
-    p = sub.add_parser("suggest", help="rank conditions for a wanted outcome (Latin hypercube)")
+    p = sub.add_parser("suggest", help="design the next experiments from the calibrated model "
+                                       "(predictive distributions, P(success), expected "
+                                       "improvement)")
     p.add_argument("config")
     p.add_argument("--vary", action="append", default=[], metavar="KEY=LO:HI",
-                   help="a config key (dotted) and its range; repeat for more axes")
-    p.add_argument("--target", action="append", default=[], metavar="NAME=VALUE",
-                   help="a summary quantity and the value wanted")
-    p.add_argument("--minimize", action="append", default=[], metavar="NAME",
-                   help="a summary quantity to keep small (e.g. dispersity)")
-    p.add_argument("--points", type=int, default=64, help="conditions to simulate")
-    p.add_argument("--top", type=int, default=10, help="rows to print")
-    p.add_argument("--workers", type=int, default=1, help="local processes")
-    p.add_argument("-o", "--output", help="where to store all simulated points")
+                   help="a controllable config key (dotted) and its range; repeat for more")
+    p.add_argument("--target", action="append", default=[], metavar="NAME=LO:HI",
+                   help="a window the quantity must land in (e.g. mean_diameter_nm=18:22)")
+    p.add_argument("--max", action="append", default=[], metavar="NAME=V",
+                   help="an upper bound (e.g. dispersity=0.15)")
+    p.add_argument("--min", action="append", default=[], metavar="NAME=V", help="a lower bound")
+    p.add_argument("--maximize", metavar="NAME", help="a quantity to make large (expected "
+                                                      "improvement)")
+    p.add_argument("--minimize", metavar="NAME", help="a quantity to make small")
+    p.add_argument("--points", type=int, default=48, help="coarse candidates (default 48)")
+    p.add_argument("--draws", type=int, default=16, help="posterior draws per candidate "
+                                                         "(default 16)")
+    p.add_argument("--batch", type=int, default=3, help="suggestions (default 3)")
+    p.add_argument("--top", type=int, dest="batch", help=argparse.SUPPRESS)
+    p.add_argument("--refine-evals", type=int, default=10,
+                   help="local refinement evaluations per start (default 10; 0: none)")
+    p.add_argument("--min-distance", type=float, default=0.1,
+                   help="smallest distance between suggestions, in units of the ranges")
+    p.add_argument("--softness", type=float, default=0.02,
+                   help="window edges softened by this fraction of the window for ranking and "
+                        "refinement (default 0.02)")
+    p.add_argument("--observed", metavar="CSV", help="measured conditions and outcomes: added "
+                                                     "as observations, then recalibrate")
+    p.add_argument("--observed-sd", type=float, default=0.1,
+                   help="relative sd of a measurement without a <quantity>_sd column (0.1)")
+    p.add_argument("--refit-evals", type=int, default=60,
+                   help="MAP evaluations of the recalibration (default 60)")
+    p.add_argument("-o", "--output", help="the ranked table as CSV (default "
+                                          "results/<name>_suggest.csv; the map beside it)")
+    p.add_argument("--no-plot", action="store_true", help="do not draw the map")
     p.set_defaults(func=cmd_suggest)
 
 

@@ -19,6 +19,14 @@ of the same output.  While a result is computed and written its output is locked
 (:class:`output_lock`, an advisory ``flock`` on ``.NAME.h5.lock`` that the operating
 system releases when the holder dies): a second writer of the same output is refused
 with a message naming the process that holds it.
+
+Every group is also a netCDF-4 group: ``xarray.open_dataset(path, engine="h5netcdf",
+group="data")`` (or ``"summary"``, ``"uncertainty"``, ``"parameters"``, ``"data/pxrd"``
+...) gives named dimensions and CF ``units`` attributes ('1' for dimensionless).
+Dimensions are HDF5 dimension scales: in each group the first 1-D array of a length
+(in the order the model added them, e.g. ``time_h``) is the coordinate of every axis of
+that length in the group and its subgroups; an axis without one gets a named dimension
+``<array>_dim<i>``. ``nanokin export netcdf|csv`` writes the same content flat.
 """
 from __future__ import annotations
 
@@ -42,7 +50,7 @@ from sim.config import ConfigError
 __all__ = ["Quantity", "Result", "write_result", "read_result", "describe", "provenance",
            "atomic_path", "output_lock", "OutputBusy", "clean_leftovers", "check_output_path",
            "open_result", "describe_safely", "UnreadableResult",
-           "git_revision", "now"]
+           "git_revision", "now", "cf_units"]
 
 
 @dataclass
@@ -337,7 +345,59 @@ def _write_quantity(group: h5py.Group, name: str, q: Quantity) -> None:
         else:
             ds = group.create_dataset(name, data=arr)
     ds.attrs["unit"] = q.unit
+    ds.attrs["units"] = cf_units(q.unit)
     ds.attrs["doc"] = q.doc
+
+
+NETCDF_DIM = "This is a netCDF dimension but not a netCDF variable."
+
+
+def cf_units(unit: str) -> str:
+    """The CF ``units`` attribute of a unit ('1' for a dimensionless quantity)."""
+    return unit if unit else "1"
+
+
+def _name_dimensions(root: h5py.Group, order) -> None:
+    """Attach dimension scales to every array under ``root`` (see the module docstring).
+
+    ``order``: dataset paths relative to ``root`` in the order they were added."""
+    coords: dict[tuple[str, int], h5py.Dataset] = {}   # (group path, length) -> scale
+
+    def visible(group_path: str, length: int):
+        parts = group_path.split("/") if group_path else []
+        for k in range(len(parts), -1, -1):
+            hit = coords.get(("/".join(parts[:k]), length))
+            if hit is not None:
+                return hit
+        return None
+
+    items = [(name, root[name]) for name in order if name in root
+             and isinstance(root[name], h5py.Dataset)]
+    for name, ds in items:      # coordinates first: the first 1-D numeric array per length
+        if ds.ndim != 1 or ds.dtype.kind not in "iuf":
+            continue
+        gpath = name.rpartition("/")[0]
+        if visible(gpath, ds.shape[0]) is None:
+            ds.make_scale(name.rpartition("/")[2])
+            coords[(gpath, ds.shape[0])] = ds
+    for name, ds in items:
+        if ds.ndim == 0 or ds.is_scale:
+            continue
+        gpath, _, base = name.rpartition("/")
+        for i, length in enumerate(ds.shape):
+            scale = visible(gpath, length)
+            if scale is None:
+                group = root[gpath] if gpath else root
+                scale = group.create_dataset(f"{base}_dim{i}", shape=(length,), dtype="f4")
+                scale.make_scale(f"{NETCDF_DIM}{length:10d}")
+                coords[(gpath, length)] = scale
+            ds.dims[i].attach_scale(scale)
+
+
+def _is_bare_dimension(obj) -> bool:
+    name = obj.attrs.get("NAME", b"")
+    name = name.decode() if isinstance(name, bytes) else str(name)
+    return name.startswith(NETCDF_DIM)
 
 
 def write_result(path: str | Path, result: Result, experiment=None, *, started=None,
@@ -355,6 +415,7 @@ def write_result(path: str | Path, result: Result, experiment=None, *, started=N
             data = f.create_group("data")
             for name, q in result.arrays.items():
                 _write_quantity(data, name, q)
+            _name_dimensions(data, list(result.arrays))
             summ = f.create_group("summary")
             for name, q in result.summary.items():
                 _write_quantity(summ, name, q)
@@ -363,14 +424,20 @@ def write_result(path: str | Path, result: Result, experiment=None, *, started=N
             if result.uncertainty:
                 unc = f.create_group("uncertainty")
                 unc.attrs["quantiles"] = [0.05, 0.5, 0.95]
+                qd = unc.create_dataset("quantile", data=np.array([0.05, 0.5, 0.95]))
+                qd.attrs["units"] = "1"
+                qd.make_scale("quantile")
                 for name, q in result.uncertainty.items():
                     _write_quantity(unc, name, q)
+                    if unc[name].ndim == 1 and unc[name].shape[0] == 3:
+                        unc[name].dims[0].attach_scale(qd)
             if result.parameters:
                 par = f.create_group("parameters")
                 for name, value in result.parameters.items():
                     info = result.parameter_info.get(name)
                     ds = par.create_dataset(name, data=float(value))
                     ds.attrs["unit"] = getattr(info, "unit", "")
+                    ds.attrs["units"] = cf_units(getattr(info, "unit", "") or "")
                     ds.attrs["kind"] = getattr(info, "kind", "")
                     ds.attrs["source"] = getattr(info, "source", "")
             for k, v in result.fit.items():
@@ -382,7 +449,8 @@ def _read_group(group: h5py.Group, prefix: str = "") -> dict[str, Quantity]:
     out: dict[str, Quantity] = {}
 
     def visit(name, obj):
-        if isinstance(obj, h5py.Dataset):
+        if isinstance(obj, h5py.Dataset) and not _is_bare_dimension(obj) and not (
+                name == "quantile" and group.name == "/uncertainty"):
             val = obj[()]
             if isinstance(val, bytes):
                 val = val.decode()

@@ -60,6 +60,7 @@ _FUNCS = {"exp": math.exp, "log": math.log, "ln": math.log, "log10": math.log10,
           "sqrt": math.sqrt, "abs": abs, "min": min, "max": max}
 _CONSTS = {"_pi": math.pi, "_e": math.e}
 _UNSUPPORTED_LAWS = ("Sat", "MM", "Hill", "Arrhenius", "FunctionProduct", "TFUN")
+_LAW = re.compile(r"^(" + "|".join(_UNSUPPORTED_LAWS) + r")\s*\(")
 
 
 def evaluate(expr: str, names: dict[str, float]) -> float:
@@ -135,15 +136,45 @@ def _csr(rows: list[list]) -> tuple[np.ndarray, list]:
     return ptr, flat
 
 
+def _ptr(rows: np.ndarray, n: int) -> np.ndarray:
+    """CSR row pointer of a sorted row-index array with ``n`` rows."""
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=ptr[1:])
+    return ptr
+
+
+def _flatten(rows: list[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    """(row index, value) arrays of a ragged list of tuples."""
+    lens = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+    vals = np.fromiter((s for r in rows for s in r), dtype=np.int64, count=int(lens.sum()))
+    return np.repeat(np.arange(len(rows), dtype=np.int64), lens), vals
+
+
+def dependency_graph(n_reactions, chg_ptr, chg_sp, sdep_ptr, sdep_rx):
+    """For every reaction r, the sorted reactions whose propensity changes when r fires
+    (those having a species that r changes as a reactant): CSR (ptr, rx)."""
+    nr = n_reactions
+    chg_r = np.repeat(np.arange(nr, dtype=np.int64), np.diff(chg_ptr))
+    cnt = np.diff(sdep_ptr)[chg_sp]
+    total = int(cnt.sum())
+    rows = np.repeat(chg_r, cnt)
+    first = np.repeat(sdep_ptr[chg_sp] - (np.cumsum(cnt) - cnt), cnt)
+    cols = sdep_rx[first + np.arange(total, dtype=np.int64)]
+    key = np.unique(rows * nr + cols)
+    return _ptr(key // nr, nr), key % nr
+
+
 @dataclass
 class CompiledNetwork:
     """Flat arrays (CSR layout) for the numba kernels.
 
     ``rct_*``: distinct reactant species of reaction r and their multiplicity;
     ``chg_*``: net change of each non-fixed species r changes;
-    ``dep_*``: reactions whose propensity changes when r fires (r itself included
-    when it does);  ``sdep_*``: reactions having species s as a reactant;
+    ``sdep_*``: reactions having species s as a reactant;
     ``obs_*``: observables as weighted species sums.
+    ``dep_*`` (reactions whose propensity changes when r fires, r itself included when
+    it does) is built on first use: only the direct method needs it, and on networks
+    with high fan-out it is large (64 million entries for fceri_gamma2).
     """
 
     n_species: int
@@ -155,45 +186,34 @@ class CompiledNetwork:
     chg_ptr: np.ndarray
     chg_sp: np.ndarray
     chg_val: np.ndarray
-    dep_ptr: np.ndarray
-    dep_rx: np.ndarray
     sdep_ptr: np.ndarray
     sdep_rx: np.ndarray
     obs_ptr: np.ndarray
     obs_sp: np.ndarray
     obs_w: np.ndarray
     x0: np.ndarray
+    _dep: tuple | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(cls, net: ReactionNetwork, observables: np.ndarray | None = None):
         ns, nr = net.n_species, net.n_reactions
         fixed = net.fixed if net.fixed is not None else np.zeros(ns, dtype=bool)
-        rct_rows, chg_rows = [], []
-        for r in range(nr):
-            counts: dict[int, int] = {}
-            for s in net.reactants[r]:
-                counts[s] = counts.get(s, 0) + 1
-            rct_rows.append(sorted(counts.items()))
-            delta: dict[int, int] = {}
-            for s in net.reactants[r]:
-                delta[s] = delta.get(s, 0) - 1
-            for s in net.products[r]:
-                delta[s] = delta.get(s, 0) + 1
-            chg_rows.append(sorted((s, d) for s, d in delta.items() if d != 0 and not fixed[s]))
-        rct_ptr, rct_flat = _csr(rct_rows)
-        chg_ptr, chg_flat = _csr(chg_rows)
-        sdep_rows: list[list[int]] = [[] for _ in range(ns)]
-        for r, row in enumerate(rct_rows):
-            for s, _ in row:
-                sdep_rows[s].append(r)
-        dep_rows = []
-        for r in range(nr):
-            affected = set()
-            for s, _ in chg_rows[r]:
-                affected.update(sdep_rows[s])
-            dep_rows.append(sorted(affected))
-        dep_ptr, dep_flat = _csr(dep_rows)
-        sdep_ptr, sdep_flat = _csr(sdep_rows)
+        fixed = np.asarray(fixed, dtype=bool)
+        rr, rs = _flatten(net.reactants)
+        pr, ps = _flatten(net.products)
+        key, mult = np.unique(rr * ns + rs, return_counts=True)
+        rct_r, rct_sp = key // ns, key % ns
+        rct_ptr = _ptr(rct_r, nr)
+        ckey = np.concatenate([rr * ns + rs, pr * ns + ps])
+        cval = np.concatenate([-np.ones(rr.size, np.int64), np.ones(pr.size, np.int64)])
+        ukey, inv = np.unique(ckey, return_inverse=True)
+        delta = np.bincount(inv.ravel(), weights=cval, minlength=ukey.size).astype(np.int64)
+        keep = (delta != 0) & ~fixed[ukey % ns]
+        ukey, delta = ukey[keep], delta[keep]
+        chg_ptr = _ptr(ukey // ns, nr)
+        order = np.lexsort((rct_r, rct_sp))
+        sdep_ptr = _ptr(rct_sp[order], ns)
+        sdep_rx = np.ascontiguousarray(rct_r[order])
         if observables is None:
             obs_rows = [sorted(m) for m in net.observable_members]
         else:
@@ -204,31 +224,38 @@ class CompiledNetwork:
         return cls(
             n_species=ns, n_reactions=nr,
             rates=np.ascontiguousarray(net.rate_constants, dtype=np.float64),
-            rct_ptr=rct_ptr, rct_sp=np.array([s for s, _ in rct_flat], dtype=i64),
-            rct_mult=np.array([m for _, m in rct_flat], dtype=i64),
-            chg_ptr=chg_ptr, chg_sp=np.array([s for s, _ in chg_flat], dtype=i64),
-            chg_val=np.array([d for _, d in chg_flat], dtype=i64),
-            dep_ptr=dep_ptr, dep_rx=np.array(dep_flat, dtype=i64),
-            sdep_ptr=sdep_ptr, sdep_rx=np.array(sdep_flat, dtype=i64),
+            rct_ptr=rct_ptr, rct_sp=np.ascontiguousarray(rct_sp, dtype=i64),
+            rct_mult=np.ascontiguousarray(mult, dtype=i64),
+            chg_ptr=chg_ptr, chg_sp=np.ascontiguousarray(ukey % ns, dtype=i64),
+            chg_val=np.ascontiguousarray(delta, dtype=i64),
+            sdep_ptr=sdep_ptr, sdep_rx=sdep_rx,
             obs_ptr=obs_ptr, obs_sp=np.array([s for s, _ in obs_flat], dtype=i64),
             obs_w=np.array([w for _, w in obs_flat], dtype=np.float64),
             x0=np.ascontiguousarray(net.initial, dtype=np.int64),
         )
 
+    def _dependencies(self) -> tuple:
+        if self._dep is None:
+            self._dep = dependency_graph(self.n_reactions, self.chg_ptr, self.chg_sp,
+                                         self.sdep_ptr, self.sdep_rx)
+        return self._dep
+
+    @property
+    def dep_ptr(self) -> np.ndarray:
+        return self._dependencies()[0]
+
+    @property
+    def dep_rx(self) -> np.ndarray:
+        return self._dependencies()[1]
+
     def with_observables(self, weights: np.ndarray) -> "CompiledNetwork":
         """A copy recording the observables given as an (n_obs, n_species) weight matrix."""
-        rows = [[(s, float(w)) for s, w in enumerate(row) if w != 0.0]
-                for row in np.atleast_2d(weights)]
-        ptr, flat = _csr(rows)
+        w = np.atleast_2d(np.asarray(weights, dtype=np.float64))
+        rows, cols = np.nonzero(w)
         import dataclasses
-        return dataclasses.replace(self, obs_ptr=ptr,
-                                   obs_sp=np.array([s for s, _ in flat], dtype=np.int64),
-                                   obs_w=np.array([w for _, w in flat], dtype=np.float64))
-
-    def kernel_args(self) -> tuple:
-        return (self.rates, self.rct_ptr, self.rct_sp, self.rct_mult, self.chg_ptr, self.chg_sp,
-                self.chg_val, self.dep_ptr, self.dep_rx, self.sdep_ptr, self.sdep_rx,
-                self.obs_ptr, self.obs_sp, self.obs_w)
+        return dataclasses.replace(self, obs_ptr=_ptr(rows, w.shape[0]),
+                                   obs_sp=np.ascontiguousarray(cols, dtype=np.int64),
+                                   obs_w=np.ascontiguousarray(w[rows, cols]))
 
 
 def propensity_reference(net: ReactionNetwork, x: np.ndarray) -> np.ndarray:
@@ -355,7 +382,12 @@ def parse_net(text: str, file: str | Path = "<string>") -> ReactionNetwork:
         initial.append(int(round(value)))
         fixed.append(is_fixed)
 
+    list_cache: dict[str, tuple[int, ...]] = {}
+
     def species_list(field_text, no, line):
+        hit = list_cache.get(field_text)
+        if hit is not None:
+            return hit
         out = []
         for tok in field_text.split(","):
             tok = tok.strip()
@@ -365,28 +397,34 @@ def parse_net(text: str, file: str | Path = "<string>") -> ReactionNetwork:
                 out.append(index_of[int(tok)])
             except (ValueError, KeyError):
                 raise NetworkError(file, no, line, f"unknown species index {tok!r}") from None
-        return tuple(out)
+        out = tuple(out)
+        list_cache[field_text] = out
+        return out
 
+    rate_cache: dict[str, float] = {}
     rcts, prods, rates = [], [], []
     for no, line in blocks["reactions"]:
         parts = line.split()
         if len(parts) < 4:
             raise NetworkError(file, no, line, "expected 'index reactants products rate'")
-        rate_text = " ".join(parts[3:])
-        for law in _UNSUPPORTED_LAWS:
-            if re.match(rf"^{law}\s*\(", rate_text):
-                raise NetworkError(file, no, line, f"rate law '{law}' is not supported "
+        rate_text = " ".join(parts[3:]) if len(parts) > 4 else parts[3]
+        k = rate_cache.get(rate_text)
+        if k is None:
+            m = _LAW.match(rate_text)
+            if m:
+                raise NetworkError(file, no, line, f"rate law '{m.group(1)}' is not supported "
                                    "(only elementary mass action)")
-        try:
-            k = evaluate(rate_text, params)
-        except KeyError as exc:
-            raise NetworkError(file, no, line, f"rate refers to {exc.args[0]!r}, which is not a "
-                               "parameter (functions/observable-dependent rates are not "
-                               "supported)") from None
-        except (ValueError, SyntaxError, ZeroDivisionError) as exc:
-            raise NetworkError(file, no, line, f"unsupported rate expression ({exc})") from None
-        if not math.isfinite(k) or k < 0:
-            raise NetworkError(file, no, line, "rate constant must be finite and >= 0")
+            try:
+                k = evaluate(rate_text, params)
+            except KeyError as exc:
+                raise NetworkError(file, no, line, f"rate refers to {exc.args[0]!r}, which is "
+                                   "not a parameter (functions/observable-dependent rates are "
+                                   "not supported)") from None
+            except (ValueError, SyntaxError, ZeroDivisionError) as exc:
+                raise NetworkError(file, no, line, f"unsupported rate expression ({exc})") from None
+            if not math.isfinite(k) or k < 0:
+                raise NetworkError(file, no, line, "rate constant must be finite and >= 0")
+            rate_cache[rate_text] = k
         rcts.append(species_list(parts[1], no, line))
         prods.append(species_list(parts[2], no, line))
         rates.append(k)

@@ -10,7 +10,7 @@ gives the settings explicitly::
     t_end_s = 10.0               # end time, in the model's time unit
     n_times = 101                # output times, evenly spaced from 0
     n_trajectories = 64
-    method = "auto"              # "direct", "rssa" or "auto"
+    method = "auto"              # "direct", "rssa", "rssacr" or "auto"
     observables = []             # group names to record (empty: all groups)
     record_species = false       # also record every species count
 
@@ -40,9 +40,6 @@ from sim.validation import Row
 
 BENCHMARK_MODELS = benchmark_models_dir()
 
-# networks up to this many reactions run the direct method under method = "auto";
-# above it the rejection-based SSA is faster (benchmarks/RESULTS.md)
-AUTO_DIRECT_MAX_REACTIONS = 64
 _MAX_OUTPUT_VALUES = 200_000_000
 
 
@@ -53,9 +50,11 @@ class NetworkSection:
                           "models)", doc="end time of every trajectory")
     n_times: int = spec(101, ge=2, le=1_000_000, doc="output times, evenly spaced, t = 0 included")
     n_trajectories: int = spec(64, ge=1, le=10_000_000, doc="independent SSA trajectories")
-    method: str = spec("auto", choices=("auto", "direct", "rssa"),
-                       doc="direct method, rejection-based SSA, or auto (direct for networks "
-                           f"of up to {AUTO_DIRECT_MAX_REACTIONS} reactions)")
+    method: str = spec("auto", choices=("auto", "direct", "rssa", "rssacr"),
+                       doc="direct method, rejection-based SSA (rssa), RSSA with "
+                           "composition-rejection (rssacr), or auto (rssacr from "
+                           "10 000 reactions, rssa below: the faster one in "
+                           "benchmarks/RESULTS.md)")
     observables: tuple[str, ...] = spec([], doc="group names to record; empty records all "
                                         "groups (or all species if the file has none)")
     record_species: bool = spec(False, doc="also record the count of every species")
@@ -123,7 +122,7 @@ class NetworkModel(Model):
     def run(self, experiment, progress=None) -> Result:
         import time
 
-        from sim.ssa import simulate
+        from sim.ssa import auto_method, simulate
 
         cfg = experiment.config.network
         net = self._network(experiment)
@@ -138,7 +137,7 @@ class NetworkModel(Model):
         compiled = net.compile().with_observables(weights)
         method = cfg.method
         if method == "auto":
-            method = "direct" if net.n_reactions <= AUTO_DIRECT_MAX_REACTIONS else "rssa"
+            method = auto_method(net.n_reactions)
         times = np.linspace(0.0, cfg.t_end_s, cfg.n_times)
         t0 = time.perf_counter()
         ens = simulate(compiled, times, cfg.n_trajectories, seed=experiment.seed, method=method)

@@ -63,13 +63,17 @@ from numba import njit, prange
 
 from sim.rng import exponential, stream_states, uniform
 
-__all__ = ["METHODS", "simulate", "EnsembleResult", "direct_reference", "rssa_reference",
+__all__ = ["METHODS", "auto_method", "simulate", "EnsembleResult", "direct_reference", "rssa_reference",
            "rssacr_reference", "propensity", "bounds"]
 
 METHODS = ("direct", "rssa", "rssacr")
 _RECOMPUTE_EVERY = 65536
 _FRACTION = 0.1     # RSSA fluctuation interval: x ± max(_MIN_HALF_WIDTH, _FRACTION·x)
 _MIN_HALF_WIDTH = 4
+# method = "auto": below this many reactions rssa and rssacr cost the same per event
+# (multistate, multisite2, egfr_net), above it rssacr is ~2x faster (BCR, fceri_gamma2;
+# benchmarks/RESULTS.md); the direct method was slower than rssa on all five networks
+AUTO_CR_MIN_REACTIONS = 10_000
 _G = 128            # RSSA-CR: number of propensity groups (powers of two)
 _G_HEADROOM = 40    # the highest regular group lies 2^40 above the largest initial bound
 
@@ -543,6 +547,11 @@ def _ensemble_rssacr(states, x0, times, rates, rct_ptr, rct_sp, rct_mult, chg_pt
         rssacr_trajectory(x, st, times, rates, rct_ptr, rct_sp, rct_mult, chg_ptr, chg_sp,
                           chg_val, sdep_ptr, sdep_rx, obs_ptr, obs_sp, obs_w, out[i], counts[i])
         final[i, :] = x
+
+
+def auto_method(n_reactions: int) -> str:
+    """The method ``method = "auto"`` runs for a network of ``n_reactions`` reactions."""
+    return "rssacr" if n_reactions >= AUTO_CR_MIN_REACTIONS else "rssa"
 
 
 class EnsembleResult:

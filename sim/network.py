@@ -459,19 +459,20 @@ def parse_net(text: str, file: str | Path = "<string>") -> ReactionNetwork:
 # ----------------------------------------------------------------------------- reference tool
 
 def run_network_ssa(net_path: str | Path, t_end: float, n_steps: int, seed: int,
-                    workdir: str | Path | None = None, timeout: float = 3600):
+                    workdir: str | Path | None = None, timeout: float = 3600,
+                    stats: dict | None = None, memory_limit_bytes: int | None = None):
     """BioNetGen's own SSA (``run_network -p ssa``, the command BNG2.pl's
     ``simulate({method=>"ssa"})`` runs) on a ``.net`` file.
 
     Returns ``(header, gdat, steps, wall_s)``: the observables table (time first),
     the event count run_network reports (``TOTAL STEPS``) and the wall time of the
-    process.  Needs the ``bionetgen`` package (:func:`sim.bionetgen.find_tools`).
+    process.  ``stats`` (a dict) receives the process's wall, CPU and peak memory
+    (:func:`sim.bionetgen.run_process`).  Needs the ``bionetgen`` package
+    (:func:`sim.bionetgen.find_tools`).
     """
-    import subprocess
     import tempfile
-    import time
 
-    from sim.bionetgen import find_tools, read_gdat
+    from sim.bionetgen import find_tools, read_gdat, run_process
 
     tools = find_tools()
     wd = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="nanokin_rn_"))
@@ -480,16 +481,16 @@ def run_network_ssa(net_path: str | Path, t_end: float, n_steps: int, seed: int,
     cmd = [str(tools.run_network), "-o", str(prefix), "-p", "ssa", "-h", str(int(seed)),
            "--cdat", "0", "--fdat", "0", "-g", str(net_path), str(net_path),
            repr(float(t_end) / n_steps), str(int(n_steps))]
-    t0 = time.perf_counter()
     # run_network pauses with "edgepop:" when a species no reaction consumes gets
     # populated (BNG2.pl's on-the-fly generation); "continue" is BNG2.pl's answer
     # when the network is complete.
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                          input="continue\n" * 4096)
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise RuntimeError(f"run_network failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    m = re.search(r"TOTAL STEPS:\s*(\d+)", proc.stdout + proc.stderr)
+    out = run_process(cmd, stdin_text="continue\n" * 4096, timeout=timeout,
+                      memory_limit_bytes=memory_limit_bytes)
+    if stats is not None:
+        stats.update(wall_s=out["wall_s"], cpu_s=out["cpu_s"], peak_mb=out["peak_mb"])
+    if out["returncode"] != 0:
+        raise RuntimeError(f"run_network failed ({out['returncode']}): {out['stderr'][-2000:]}")
+    m = re.search(r"TOTAL STEPS:\s*(\d+)", out["stdout"] + out["stderr"])
     steps = int(m.group(1)) if m else -1
     header, data = read_gdat(f"{prefix}.gdat")
-    return header, data, steps, wall
+    return header, data, steps, out["wall_s"]

@@ -87,13 +87,8 @@ class NetworkModel(Model):
     def load_file(self, path) -> Experiment:
         """An experiment with default settings for a ``.net`` file."""
         path = Path(path).resolve()
-        from sim.network import NetworkError, read_net
-        try:
-            read_net(path)
-        except NetworkError as exc:
-            raise ConfigError(path, None, exc.line or str(path),
-                              "a BioNetGen .net file of elementary mass-action reactions",
-                              exc.problem) from None
+        from sim.network import read_net
+        read_net(path)   # a NetworkError is a ConfigError naming the file, line and rule
         return Experiment(model=self.name, name=path.stem,
                           description=f"SSA ensemble of the BioNetGen network {path.name}",
                           seed=0, config=NetworkConfig(network=NetworkSection(file=str(path))),
@@ -108,9 +103,8 @@ class NetworkModel(Model):
         try:
             net = read_net(p)
         except NetworkError as exc:
-            raise ConfigError(experiment.path, "network.file", cfg.file,
-                              "a readable BioNetGen .net file of mass-action reactions",
-                              exc.problem if exc.line is None else f"{exc}") from None
+            raise ConfigError(experiment.path, "network.file", cfg.file, exc.allowed,
+                              str(exc)) from None
         unknown = [o for o in cfg.observables if o not in net.observables]
         if unknown:
             raise ConfigError(experiment.path, "network.observables", unknown[0],

@@ -37,18 +37,45 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.config import ConfigError
+
 __all__ = ["NetworkError", "ReactionNetwork", "CompiledNetwork", "read_net", "parse_net",
            "from_reactions", "propensity_reference"]
 
 
-class NetworkError(ValueError):
-    """A ``.net`` file that cannot be read or uses a rate law that is not supported."""
+# the largest molecule count a species may start with: the state is int64 and the
+# propensities are float64 products of counts, both exact far beyond this
+MAX_COUNT = 10**15
+# longest rate or parameter expression and deepest parenthesis nesting accepted
+MAX_EXPRESSION_CHARS = 10_000
+MAX_NESTING = 50
 
-    def __init__(self, file, line_no, line, problem):
-        self.file, self.line_no, self.line, self.problem = str(file), line_no, line, problem
-        where = f"{self.file}" + (f", line {line_no}" if line_no else "")
-        text = f": {line.strip()!r}" if line else ""
-        super().__init__(f"{where}: {problem}{text}")
+_ALLOWED = {
+    "file": "a readable BioNetGen .net text file with 'species' and 'reactions' blocks",
+    "expression": ("a finite real arithmetic expression (+ - * / ^, exp log ln log10 sqrt "
+                   "abs min max, earlier parameters) of at most "
+                   f"{MAX_EXPRESSION_CHARS} characters and {MAX_NESTING} nested parentheses"),
+    "rate": ("elementary mass action: a finite rate constant >= 0 given by an expression of "
+             "parameters"),
+    "species": f"'index name amount' with an integer index and an amount 0 <= n <= {MAX_COUNT:.0e}",
+    "reaction": "'index reactants products rate' with comma-separated species indices (0: none)",
+    "group": "'index name members' with members 'species' or 'weight*species', weight finite > 0",
+    "parameter": "'index name expression'",
+    "block": "begin/end blocks parameters, species, reactions, groups",
+}
+
+
+class NetworkError(ConfigError):
+    """A ``.net`` file that cannot be read, has an invalid entry, or uses a rate law that
+    is not supported: a :class:`sim.config.ConfigError` whose key is the line
+    ("line 12"), whose value is that line's text and whose ``allowed`` says what the
+    entry may be."""
+
+    def __init__(self, file, line_no, line, problem, allowed: str = "file"):
+        self.line_no, self.line = line_no, line
+        super().__init__(file, f"line {line_no}" if line_no else None,
+                         line.strip() if line else str(file), _ALLOWED.get(allowed, allowed),
+                         problem)
 
 
 # ----------------------------------------------------------------------------- expressions
@@ -63,15 +90,41 @@ _UNSUPPORTED_LAWS = ("Sat", "MM", "Hill", "Arrhenius", "FunctionProduct", "TFUN"
 _LAW = re.compile(r"^(" + "|".join(_UNSUPPORTED_LAWS) + r")\s*\(")
 
 
-def evaluate(expr: str, names: dict[str, float]) -> float:
-    """Value of a BioNetGen arithmetic expression (``^`` is a power) over ``names``."""
-    text = expr.strip().replace("^", "**")
-    tree = ast.parse(text, mode="eval")
+class ExpressionError(ValueError):
+    """An expression that has no finite real value (the message says why)."""
 
-    def ev(node):
+
+def evaluate(expr: str, names: dict[str, float]) -> float:
+    """Value of a BioNetGen arithmetic expression (``^`` is a power) over ``names``.
+
+    Raises KeyError for an unknown name and :class:`ExpressionError` for anything
+    without a finite real value: division by zero, overflow, a complex result (a
+    negative number to a fractional power), a function outside its domain,
+    ``min()``/``max()`` of nothing, an expression too long or too deeply nested."""
+    text = expr.strip().replace("^", "**")
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(f"expression longer than {MAX_EXPRESSION_CHARS} characters")
+    depth = deepest = 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise ExpressionError(f"parentheses nested {deepest} deep (at most {MAX_NESTING})")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise ExpressionError(f"not an arithmetic expression ({type(exc).__name__})") from None
+
+    def ev(node, level=0):
+        if level > 4 * MAX_NESTING:
+            raise ExpressionError("expression nested too deeply")
         if isinstance(node, ast.Expression):
-            return ev(node.body)
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return ev(node.body, level + 1)
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+                and not isinstance(node.value, bool):
             return float(node.value)
         if isinstance(node, ast.Name):
             if node.id in names:
@@ -80,15 +133,43 @@ def evaluate(expr: str, names: dict[str, float]) -> float:
                 return _CONSTS[node.id]
             raise KeyError(node.id)
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-            return _BINOPS[type(node.op)](ev(node.left), ev(node.right))
+            a, b = ev(node.left, level + 1), ev(node.right, level + 1)
+            if isinstance(node.op, ast.Div) and b == 0.0:
+                raise ExpressionError("division by zero")
+            if isinstance(node.op, ast.Pow) and a < 0 and b != int(b):
+                raise ExpressionError("complex result (negative number to a fractional power)")
+            try:
+                v = _BINOPS[type(node.op)](a, b)
+            except OverflowError:
+                raise ExpressionError("overflow (the value exceeds the float range)") from None
+            except ZeroDivisionError:
+                raise ExpressionError("division by zero (zero to a negative power)") from None
+            if isinstance(v, complex):
+                raise ExpressionError("complex result")
+            return v
         if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-            return _UNARY[type(node.op)](ev(node.operand))
+            return _UNARY[type(node.op)](ev(node.operand, level + 1))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
                 and node.func.id in _FUNCS and not node.keywords:
-            return float(_FUNCS[node.func.id](*[ev(a) for a in node.args]))
-        raise ValueError(f"unsupported expression element {ast.dump(node)[:40]}")
+            args = [ev(a, level + 1) for a in node.args]
+            if node.func.id in ("min", "max") and not args:
+                raise ExpressionError(f"{node.func.id}() of nothing")
+            try:
+                v = _FUNCS[node.func.id](*args)
+            except OverflowError:
+                raise ExpressionError(f"overflow in {node.func.id}()") from None
+            except (ValueError, TypeError) as exc:
+                raise ExpressionError(f"{node.func.id}() of {args}: {exc}") from None
+            return float(v)
+        raise ExpressionError(f"unsupported expression element {ast.dump(node)[:40]}")
 
-    return float(ev(tree))
+    try:
+        value = float(ev(tree))
+    except RecursionError:
+        raise ExpressionError("expression nested too deeply") from None
+    if not math.isfinite(value):
+        raise ExpressionError(f"the value is {value}, not a finite number")
+    return value
 
 
 # ----------------------------------------------------------------------------- network
@@ -307,12 +388,18 @@ _REFUSED = ("functions", "energy patterns", "population maps")
 def read_net(path: str | Path) -> ReactionNetwork:
     """Parse a BioNetGen ``.net`` file; :class:`NetworkError` on anything unsupported."""
     path = Path(path)
+    if path.is_dir():
+        raise NetworkError(path, None, None, "is a directory, not a file")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise NetworkError(path, None, None, "file not found") from None
     except UnicodeDecodeError:
         raise NetworkError(path, None, None, "not a text file") from None
+    except OSError as exc:
+        raise NetworkError(path, None, None, f"cannot be read ({exc.strerror})") from None
+    if not text.strip():
+        raise NetworkError(path, None, None, "the file is empty")
     return parse_net(text, file=path)
 
 
@@ -328,56 +415,72 @@ def parse_net(text: str, file: str | Path = "<string>") -> ReactionNetwork:
             name = m.group(1).lower()
             if name in _REFUSED:
                 raise NetworkError(file, no, raw, f"the '{name}' block (functions or rate laws "
-                                   "beyond elementary mass action) is not supported")
+                                   "beyond elementary mass action) is not supported", "block")
             if current is not None:
-                raise NetworkError(file, no, raw, f"block '{current}' is not closed")
+                raise NetworkError(file, no, raw, f"block '{current}' is not closed", "block")
             current = name
             blocks.setdefault(name, [])
             continue
         m = _END.match(line)
         if m:
             if current is None or m.group(1).lower() != current:
-                raise NetworkError(file, no, raw, "unmatched 'end'")
+                raise NetworkError(file, no, raw, "unmatched 'end'", "block")
             current = None
             continue
         if current is None:
-            raise NetworkError(file, no, raw, "text outside a begin/end block")
+            raise NetworkError(file, no, raw, "text outside a begin/end block", "block")
         blocks[current].append((no, raw.split("#", 1)[0].strip()))
     if current is not None:
         raise NetworkError(file, None, None, f"block '{current}' is not closed at end of file")
     for name in ("species", "reactions"):
         if name not in blocks:
             raise NetworkError(file, None, None, f"no '{name}' block: not a BioNetGen .net file")
+    if not blocks["species"]:
+        raise NetworkError(file, None, None, "the species block is empty", "species")
 
     params: dict[str, float] = {}
     for no, line in blocks.get("parameters", []):
         parts = line.split(None, 2)
         if len(parts) < 2:
-            raise NetworkError(file, no, line, "expected 'index name value'")
+            raise NetworkError(file, no, line, "expected 'index name value'", "parameter")
         if len(parts) == 2:  # "name value" without an index
             parts = ["0"] + parts
         _, name, expr = parts
         try:
             params[name] = evaluate(expr, params)
         except KeyError as exc:
-            raise NetworkError(file, no, line, f"unknown name {exc.args[0]!r} in parameter") from None
-        except (ValueError, SyntaxError, ZeroDivisionError, OverflowError) as exc:
-            raise NetworkError(file, no, line, f"cannot evaluate parameter ({exc})") from None
+            raise NetworkError(file, no, line, f"unknown name {exc.args[0]!r} in parameter",
+                               "expression") from None
+        except ExpressionError as exc:
+            raise NetworkError(file, no, line, f"cannot evaluate parameter: {exc}",
+                               "expression") from None
 
     species, initial, fixed, index_of = [], [], [], {}
     for no, line in blocks["species"]:
         parts = line.split()
         if len(parts) != 3:
-            raise NetworkError(file, no, line, "expected 'index species amount'")
+            raise NetworkError(file, no, line, "expected 'index species amount'", "species")
         idx, name, amount = parts
         try:
+            index = int(idx)
+        except ValueError:
+            raise NetworkError(file, no, line, f"species index {idx!r} is not an integer",
+                               "species") from None
+        if index in index_of:
+            raise NetworkError(file, no, line, f"species index {index} appears twice", "species")
+        try:
             value = evaluate(amount, params)
-        except (KeyError, ValueError, SyntaxError) as exc:
-            raise NetworkError(file, no, line, f"cannot evaluate initial amount ({exc})") from None
-        if not math.isfinite(value) or value < 0:
-            raise NetworkError(file, no, line, "initial amount must be a finite number >= 0")
+        except KeyError as exc:
+            raise NetworkError(file, no, line, f"initial amount refers to {exc.args[0]!r}, "
+                               "which is not a parameter", "species") from None
+        except ExpressionError as exc:
+            raise NetworkError(file, no, line, f"cannot evaluate initial amount: {exc}",
+                               "species") from None
+        if value < 0 or value > MAX_COUNT:
+            raise NetworkError(file, no, line, f"initial amount {value:g} is outside "
+                               f"0 <= n <= {MAX_COUNT:.0e} molecules", "species")
         is_fixed = name.startswith("$")
-        index_of[int(idx)] = len(species)
+        index_of[index] = len(species)
         species.append(name.lstrip("$"))
         initial.append(int(round(value)))
         fixed.append(is_fixed)
@@ -396,7 +499,8 @@ def parse_net(text: str, file: str | Path = "<string>") -> ReactionNetwork:
             try:
                 out.append(index_of[int(tok)])
             except (ValueError, KeyError):
-                raise NetworkError(file, no, line, f"unknown species index {tok!r}") from None
+                raise NetworkError(file, no, line, f"unknown species index {tok!r}",
+                                   "reaction") from None
         out = tuple(out)
         list_cache[field_text] = out
         return out
@@ -406,24 +510,27 @@ def parse_net(text: str, file: str | Path = "<string>") -> ReactionNetwork:
     for no, line in blocks["reactions"]:
         parts = line.split()
         if len(parts) < 4:
-            raise NetworkError(file, no, line, "expected 'index reactants products rate'")
+            raise NetworkError(file, no, line, "expected 'index reactants products rate'",
+                               "reaction")
         rate_text = " ".join(parts[3:]) if len(parts) > 4 else parts[3]
         k = rate_cache.get(rate_text)
         if k is None:
             m = _LAW.match(rate_text)
             if m:
                 raise NetworkError(file, no, line, f"rate law '{m.group(1)}' is not supported "
-                                   "(only elementary mass action)")
+                                   "(only elementary mass action)", "rate")
             try:
                 k = evaluate(rate_text, params)
             except KeyError as exc:
                 raise NetworkError(file, no, line, f"rate refers to {exc.args[0]!r}, which is "
                                    "not a parameter (functions/observable-dependent rates are "
-                                   "not supported)") from None
-            except (ValueError, SyntaxError, ZeroDivisionError) as exc:
-                raise NetworkError(file, no, line, f"unsupported rate expression ({exc})") from None
-            if not math.isfinite(k) or k < 0:
-                raise NetworkError(file, no, line, "rate constant must be finite and >= 0")
+                                   "not supported)", "rate") from None
+            except ExpressionError as exc:
+                raise NetworkError(file, no, line, f"cannot evaluate the rate: {exc}",
+                                   "rate") from None
+            if k < 0:
+                raise NetworkError(file, no, line, f"rate constant {k:g} < 0: must be >= 0",
+                                   "rate")
             rate_cache[rate_text] = k
         rcts.append(species_list(parts[1], no, line))
         prods.append(species_list(parts[2], no, line))
@@ -437,14 +544,18 @@ def parse_net(text: str, file: str | Path = "<string>") -> ReactionNetwork:
             members.append([])
             continue
         if len(parts) != 3:
-            raise NetworkError(file, no, line, "expected 'index name members'")
+            raise NetworkError(file, no, line, "expected 'index name members'", "group")
         row = []
         for tok in parts[2].split(","):
             w, _, s = tok.rpartition("*")
             try:
-                row.append((index_of[int(s)], float(w) if w else 1.0))
+                member = (index_of[int(s)], float(w) if w else 1.0)
             except (ValueError, KeyError):
-                raise NetworkError(file, no, line, f"bad group member {tok!r}") from None
+                raise NetworkError(file, no, line, f"bad group member {tok!r}", "group") from None
+            if not math.isfinite(member[1]) or member[1] <= 0:
+                raise NetworkError(file, no, line, f"group weight {w!r} of member {tok!r} is not "
+                                   "a finite number > 0", "group")
+            row.append(member)
         obs_names.append(parts[1])
         members.append(row)
 

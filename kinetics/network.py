@@ -11,6 +11,7 @@ gives the settings explicitly::
     n_times = 101                # output times, evenly spaced from 0
     n_trajectories = 64
     method = "auto"              # "direct", "rssa", "rssacr" or "auto"
+    max_events = 1000000000      # event budget per trajectory (work estimate and stop)
     observables = []             # group names to record (empty: all groups)
     record_species = false       # also record every species count
 
@@ -58,6 +59,11 @@ class NetworkSection:
     observables: tuple[str, ...] = spec([], doc="group names to record; empty records all "
                                         "groups (or all species if the file has none)")
     record_species: bool = spec(False, doc="also record the count of every species")
+    max_events: int = spec(1_000_000_000, ge=1, le=10**15,
+                           doc="event budget per trajectory: a run whose estimated work "
+                               "exceeds it is refused before it starts, and a trajectory "
+                               "reaching it (a network whose propensity explodes) stops "
+                               "the run with a message")
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,32 @@ class NetworkModel(Model):
         return net
 
     # ------------------------------------------------------------------ run
+    def _check_work(self, experiment, net) -> None:
+        """Refuse, before any work, a run whose first-order work estimate (total
+        propensity at the initial state x t_end) exceeds the event budget, or whose
+        initial propensity is not finite."""
+        from sim.network import propensity_reference
+        cfg = experiment.config.network
+        with np.errstate(over="ignore", invalid="ignore"):
+            a = propensity_reference(net, net.initial)
+            a0 = float(np.sum(a))
+        if not math.isfinite(a0):
+            r = int(np.argmax(~np.isfinite(a)))
+            raise ConfigError(experiment.path, "network.file", cfg.file,
+                              "rate constants and counts whose propensities are finite",
+                              f"the propensity of reaction {r + 1} is {a[r]} at the initial "
+                              "state (rate constant x molecule counts overflow)")
+        estimate = a0 * cfg.t_end_s
+        if estimate > cfg.max_events:
+            raise ConfigError(experiment.path, "network.t_end_s", cfg.t_end_s,
+                              f"t_end_s <= {cfg.max_events / a0:.3g} for the budget "
+                              f"network.max_events = {cfg.max_events:,} (or a larger "
+                              "network.max_events)",
+                              f"work estimate ~{estimate:.3g} events per trajectory (total "
+                              f"propensity {a0:.3g} per time unit at the initial state x "
+                              f"t_end_s), ~{estimate * cfg.n_trajectories:.3g} events for "
+                              f"{cfg.n_trajectories} trajectories")
+
     def run(self, experiment, progress=None) -> Result:
         import time
 
@@ -128,14 +160,28 @@ class NetworkModel(Model):
         if cfg.record_species or not names:
             weights = np.vstack([weights, np.eye(net.n_species)]) if names else np.eye(net.n_species)
             names = names + [f"species/{i + 1}" for i in range(net.n_species)]
+        self._check_work(experiment, net)
         compiled = net.compile().with_observables(weights)
         method = cfg.method
         if method == "auto":
             method = auto_method(net.n_reactions)
         times = np.linspace(0.0, cfg.t_end_s, cfg.n_times)
         t0 = time.perf_counter()
-        ens = simulate(compiled, times, cfg.n_trajectories, seed=experiment.seed, method=method)
+        ens = simulate(compiled, times, cfg.n_trajectories, seed=experiment.seed, method=method,
+                       max_events=cfg.max_events)
         wall = time.perf_counter() - t0
+        if np.any(ens.stopped):
+            i = int(np.argmax(ens.stopped))
+            reached = times[~np.isnan(ens.values[i, :, 0])] if ens.values.shape[2] else times[:1]
+            t_stop = float(reached[-1]) if reached.size else 0.0
+            raise ConfigError(experiment.path, "network.max_events", cfg.max_events,
+                              "an event budget the network reaches t_end_s within (or a "
+                              "shorter network.t_end_s)",
+                              f"trajectory {i} used up its budget of {cfg.max_events:,} events "
+                              f"before t = {cfg.t_end_s:g} (last output time reached: "
+                              f"{t_stop:g}; {int(np.sum(ens.stopped > 0))} of "
+                              f"{cfg.n_trajectories} trajectories stopped): the propensities "
+                              "grow faster than the budget allows; no result was written")
 
         res = Result(model=self.name, solver={
             "method": method, "n_trajectories": cfg.n_trajectories, "seed": experiment.seed,

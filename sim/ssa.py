@@ -143,11 +143,30 @@ def _tree_find(tree, leaf0, target):
     return node - leaf0
 
 
+@njit(cache=True, inline="always")
+def _halt(n_events, n_steps, ctl, counts, out, j):
+    """Stop a trajectory at the event budget ctl[0] (or 8 ctl[0] RSSA trials) or when
+    ctl[1] is set (an interrupt, polled every 16 384 steps).  The output rows not yet
+    reached become NaN and counts[3] says why (1: budget, 2: interrupted)."""
+    why = 0
+    if n_events >= ctl[0] or n_steps >= 8 * ctl[0]:
+        why = 1
+    elif (n_steps & 16383) == 0 and ctl[1] != 0:
+        why = 2
+    if why == 0:
+        return False
+    counts[3] = why
+    for k in range(j, out.shape[0]):
+        for o in range(out.shape[1]):
+            out[k, o] = np.nan
+    return True
+
+
 # ----------------------------------------------------------------------------- direct method
 
 @njit(cache=True)
 def direct_trajectory(x, state, times, rates, rct_ptr, rct_sp, rct_mult, chg_ptr, chg_sp,
-                      chg_val, dep_ptr, dep_rx, obs_ptr, obs_sp, obs_w, out):
+                      chg_val, dep_ptr, dep_rx, obs_ptr, obs_sp, obs_w, out, counts, ctl):
     """One direct-method trajectory from state x (modified in place) through ``times``.
 
     Writes observables into ``out[j, :]`` at ``times[j]``; returns the number of events.
@@ -193,11 +212,15 @@ def direct_trajectory(x, state, times, rates, rct_ptr, rct_sp, rct_mult, chg_ptr
             a0 += new - a[d]
             a[d] = new
         n_events += 1
+        if _halt(n_events, n_events, ctl, counts, out, j):
+            break
         if (n_events & (_RECOMPUTE_EVERY - 1)) == 0 or a0 < 1e-6 * a0_ref:
             a0 = 0.0
             for q in range(nr):
                 a0 += a[q]
             a0_ref = a0
+    counts[0] = n_events
+    counts[1] = n_events
     return n_events
 
 
@@ -205,7 +228,7 @@ def direct_trajectory(x, state, times, rates, rct_ptr, rct_sp, rct_mult, chg_ptr
 
 @njit(cache=True)
 def rssa_trajectory(x, state, times, rates, rct_ptr, rct_sp, rct_mult, chg_ptr, chg_sp,
-                    chg_val, sdep_ptr, sdep_rx, obs_ptr, obs_sp, obs_w, out, counts):
+                    chg_val, sdep_ptr, sdep_rx, obs_ptr, obs_sp, obs_w, out, counts, ctl):
     """One RSSA trajectory (see the module text).  ``counts`` gets [events, trials,
     bound updates]; returns the number of events."""
     nr = rates.size
@@ -248,6 +271,8 @@ def rssa_trajectory(x, state, times, rates, rct_ptr, rct_sp, rct_mult, chg_ptr, 
         if j >= nt:
             break
         n_trials += 1
+        if _halt(n_events, n_trials, ctl, counts, out, j):
+            break
         r = _tree_find(tree, leaf0, uniform(state) * total)
         if r >= nr or ahi[r] <= 0.0:  # round-off at a tree edge: a null trial
             continue
@@ -344,7 +369,7 @@ def _cr_resum(ahi, gsum, pool, gstart, gn):
 
 @njit(cache=True)
 def rssacr_trajectory(x, state, times, rates, rct_ptr, rct_sp, rct_mult, chg_ptr, chg_sp,
-                      chg_val, sdep_ptr, sdep_rx, obs_ptr, obs_sp, obs_w, out, counts):
+                      chg_val, sdep_ptr, sdep_rx, obs_ptr, obs_sp, obs_w, out, counts, ctl):
     """One RSSA-CR trajectory (see the module text).  ``counts`` gets [events, trials,
     bound updates]; returns the number of events."""
     nr = rates.size
@@ -423,6 +448,8 @@ def rssacr_trajectory(x, state, times, rates, rct_ptr, rct_sp, rct_mult, chg_ptr
         if j >= nt:
             break
         n_trials += 1
+        if _halt(n_events, n_trials, ctl, counts, out, j):
+            break
         # composition: a group in proportion to its sum, largest bounds first
         target = uniform(state) * total
         g = ghi
@@ -514,38 +541,39 @@ def rssacr_trajectory(x, state, times, rates, rct_ptr, rct_sp, rct_mult, chg_ptr
 
 # ----------------------------------------------------------------------------- ensembles
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _ensemble_direct(states, x0, times, rates, rct_ptr, rct_sp, rct_mult, chg_ptr, chg_sp,
-                     chg_val, dep_ptr, dep_rx, obs_ptr, obs_sp, obs_w, out, counts, final):
+                     chg_val, dep_ptr, dep_rx, obs_ptr, obs_sp, obs_w, out, counts, final, ctl):
     for i in prange(states.shape[0]):
         st = states[i].copy()
         x = x0.copy()
-        counts[i, 0] = direct_trajectory(x, st, times, rates, rct_ptr, rct_sp, rct_mult,
-                                         chg_ptr, chg_sp, chg_val, dep_ptr, dep_rx,
-                                         obs_ptr, obs_sp, obs_w, out[i])
-        counts[i, 1] = counts[i, 0]
+        direct_trajectory(x, st, times, rates, rct_ptr, rct_sp, rct_mult, chg_ptr, chg_sp,
+                          chg_val, dep_ptr, dep_rx, obs_ptr, obs_sp, obs_w, out[i], counts[i],
+                          ctl)
         final[i, :] = x
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _ensemble_rssa(states, x0, times, rates, rct_ptr, rct_sp, rct_mult, chg_ptr, chg_sp,
-                   chg_val, sdep_ptr, sdep_rx, obs_ptr, obs_sp, obs_w, out, counts, final):
+                   chg_val, sdep_ptr, sdep_rx, obs_ptr, obs_sp, obs_w, out, counts, final, ctl):
     for i in prange(states.shape[0]):
         st = states[i].copy()
         x = x0.copy()
         rssa_trajectory(x, st, times, rates, rct_ptr, rct_sp, rct_mult, chg_ptr, chg_sp,
-                        chg_val, sdep_ptr, sdep_rx, obs_ptr, obs_sp, obs_w, out[i], counts[i])
+                        chg_val, sdep_ptr, sdep_rx, obs_ptr, obs_sp, obs_w, out[i], counts[i],
+                        ctl)
         final[i, :] = x
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _ensemble_rssacr(states, x0, times, rates, rct_ptr, rct_sp, rct_mult, chg_ptr, chg_sp,
-                     chg_val, sdep_ptr, sdep_rx, obs_ptr, obs_sp, obs_w, out, counts, final):
+                     chg_val, sdep_ptr, sdep_rx, obs_ptr, obs_sp, obs_w, out, counts, final, ctl):
     for i in prange(states.shape[0]):
         st = states[i].copy()
         x = x0.copy()
         rssacr_trajectory(x, st, times, rates, rct_ptr, rct_sp, rct_mult, chg_ptr, chg_sp,
-                          chg_val, sdep_ptr, sdep_rx, obs_ptr, obs_sp, obs_w, out[i], counts[i])
+                          chg_val, sdep_ptr, sdep_rx, obs_ptr, obs_sp, obs_w, out[i], counts[i],
+                        ctl)
         final[i, :] = x
 
 
@@ -555,7 +583,10 @@ def auto_method(n_reactions: int) -> str:
 
 
 class EnsembleResult:
-    """Observables ``values[trajectory, time, observable]`` and event counts."""
+    """Observables ``values[trajectory, time, observable]`` and event counts.
+
+    ``stopped[i]`` is 0 for a trajectory that reached the last output time, 1 when it
+    hit the event budget (its remaining output rows are NaN)."""
 
     def __init__(self, times, values, counts, final, method, seed):
         self.times = times
@@ -563,6 +594,7 @@ class EnsembleResult:
         self.events = counts[:, 0].copy()
         self.trials = counts[:, 1].copy()
         self.bound_updates = counts[:, 2].copy()
+        self.stopped = counts[:, 3].copy()
         self.final_state = final
         self.method = method
         self.seed = seed
@@ -577,11 +609,21 @@ class EnsembleResult:
             else np.zeros(self.values.shape[1:])
 
 
+# default event budget per trajectory: ~2 minutes at 100 ns per event
+DEFAULT_MAX_EVENTS = 10**9
+
+
 def simulate(compiled, times, n_trajectories: int = 1, seed: int = 0, method: str = "direct",
-             x0=None, states=None) -> EnsembleResult:
+             x0=None, states=None, max_events: int = DEFAULT_MAX_EVENTS) -> EnsembleResult:
     """Run ``n_trajectories`` independent trajectories of ``compiled`` (a
     :class:`sim.network.CompiledNetwork`), recording its observables at ``times``
-    (non-decreasing, >= 0).  ``method`` is "direct" or "rssa"."""
+    (non-decreasing, >= 0).  ``method`` is one of :data:`METHODS`.
+
+    A trajectory stops after ``max_events`` events (``stopped`` = 1, output rows
+    after that NaN).  Ctrl-C (KeyboardInterrupt) stops all trajectories within a few
+    milliseconds of kernel time and is raised again here."""
+    import threading
+
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     times = np.ascontiguousarray(times, dtype=np.float64)
@@ -589,23 +631,50 @@ def simulate(compiled, times, n_trajectories: int = 1, seed: int = 0, method: st
         raise ValueError("times must be a non-empty, non-decreasing 1-D array of values >= 0")
     if n_trajectories < 1:
         raise ValueError("n_trajectories must be >= 1")
+    if max_events < 1:
+        raise ValueError("max_events must be >= 1")
     if states is None:
         states = stream_states(seed, n_trajectories)
     x0 = compiled.x0 if x0 is None else np.ascontiguousarray(x0, dtype=np.int64)
     n_obs = compiled.obs_ptr.size - 1
     out = np.zeros((n_trajectories, times.size, n_obs))
-    counts = np.zeros((n_trajectories, 3), dtype=np.int64)
+    counts = np.zeros((n_trajectories, 4), dtype=np.int64)
     final = np.zeros((n_trajectories, compiled.n_species), dtype=np.int64)
+    ctl = np.array([min(int(max_events), 2**62 // 8), 0], dtype=np.int64)
     c = compiled
     head = (states, x0, times, c.rates, c.rct_ptr, c.rct_sp, c.rct_mult, c.chg_ptr, c.chg_sp,
             c.chg_val)
-    tail = (c.obs_ptr, c.obs_sp, c.obs_w, out, counts, final)
+    tail = (c.obs_ptr, c.obs_sp, c.obs_w, out, counts, final, ctl)
     if method == "direct":
-        _ensemble_direct(*head, c.dep_ptr, c.dep_rx, *tail)
+        args, fn = (*head, c.dep_ptr, c.dep_rx, *tail), _ensemble_direct
     elif method == "rssa":
-        _ensemble_rssa(*head, c.sdep_ptr, c.sdep_rx, *tail)
+        args, fn = (*head, c.sdep_ptr, c.sdep_rx, *tail), _ensemble_rssa
     else:
-        _ensemble_rssacr(*head, c.sdep_ptr, c.sdep_rx, *tail)
+        args, fn = (*head, c.sdep_ptr, c.sdep_rx, *tail), _ensemble_rssacr
+    if threading.current_thread() is not threading.main_thread():
+        fn(*args)
+    else:
+        # the kernel runs without the GIL in a worker thread, so the main thread can
+        # take Ctrl-C and tell the kernel (ctl[1]) to stop
+        err = []
+
+        def work():
+            try:
+                fn(*args)
+            except BaseException as exc:  # noqa: BLE001  re-raised in the caller
+                err.append(exc)
+
+        th = threading.Thread(target=work, daemon=True)
+        th.start()
+        try:
+            while th.is_alive():
+                th.join(0.05)
+        except KeyboardInterrupt:
+            ctl[1] = 1
+            th.join()
+            raise
+        if err:
+            raise err[0]
     return EnsembleResult(times, out, counts, final, method, seed)
 
 

@@ -124,3 +124,27 @@ def test_multistate_agrees_with_bionetgen_ssa():
     assert len(rows) == 72   # 24 rows per method
     failed = [r for r in rows if not r.passed]
     assert not failed, failed
+
+
+@pytest.mark.parametrize("net_text,body,key,needle", [
+    # a birth-death run to t = 1e12 would take ~5e13 events: refused before any work
+    (None, 't_end_s = 1e12\n', "network.t_end_s", "work estimate"),
+    # an exploding source A -> 2A passes the first-order estimate and hits the budget
+    ("begin species\n 1 A 10\nend species\nbegin reactions\n 1 1 1,1 1.0\nend reactions\n"
+     "begin groups\n 1 A 1\nend groups\n", 't_end_s = 30.0\nmax_events = 20000\n',
+     "network.max_events", "budget"),
+    # a rate constant times the counts overflows: infinite propensity
+    ("begin species\n 1 A 1e15\n 2 B 1e15\nend species\nbegin reactions\n 1 1,2 2 1e300\n"
+     "end reactions\n", '', "network.file", "overflow"),
+])
+def test_huge_work_refused_or_stopped_by_budget(tmp_path, netfile, net_text, body, key, needle):
+    from kinetics.network import MODEL
+    name = "bd.net"
+    if net_text:
+        name = "x.net"
+        (tmp_path / name).write_text(net_text)
+    exp = load_experiment(_toml(tmp_path, f'[network]\nfile = "{name}"\nn_trajectories = 4\n'
+                                          + body))
+    with pytest.raises(ConfigError, match=needle) as info:
+        MODEL.run(exp)
+    assert info.value.key == key

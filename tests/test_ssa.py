@@ -134,3 +134,33 @@ def test_absorbing_state_and_bad_input():
         simulate(net.compile(), np.array([1.0]), method="tau-leap")
     with pytest.raises(ValueError, match="non-decreasing"):
         simulate(net.compile(), np.array([2.0, 1.0]))
+
+
+@pytest.mark.parametrize("method", ["direct", "rssa", "rssacr"])
+def test_event_budget_stops_exploding_network(method):
+    net = from_reactions(["A"], [10], [(("A",), ("A", "A"), 1.0)], observables={"A": ["A"]})
+    res = simulate(net.compile(), np.array([0.0, 1.0, 100.0]), 2, seed=1, method=method,
+                   max_events=5000)
+    assert np.all(res.stopped == 1) and np.all(res.events <= 5000)
+    assert np.all(np.isnan(res.values[:, 2, 0])) and np.all(res.values[:, 0, 0] == 10)
+
+
+def test_ctrl_c_stops_a_running_kernel():
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+    code = ("import numpy as np\nfrom sim.network import from_reactions\n"
+            "from sim.ssa import simulate\n"
+            "net = from_reactions(['X'], [0], [((), ('X',), 1e6), (('X',), (), 1.0)]).compile()\n"
+            "simulate(net, np.array([0.0, 1e-3]), 1, 0, 'rssa')\nprint('started', flush=True)\n"
+            "simulate(net, np.array([0.0, 1e9]), 2, 0, 'rssa')\nprint('finished')\n")
+    root = Path(__file__).resolve().parent.parent
+    p = subprocess.Popen([sys.executable, "-c", code], cwd=root, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "started"
+    time.sleep(0.3)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)   # a hang guard, not a speed limit
+    assert "KeyboardInterrupt" in err and "finished" not in out

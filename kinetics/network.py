@@ -46,7 +46,9 @@ _MAX_OUTPUT_VALUES = 200_000_000
 
 @dataclass(frozen=True)
 class NetworkSection:
-    file: str = spec(doc="BioNetGen .net file (a path relative to the experiment file)")
+    file: str = spec(doc="BioNetGen .net file, SBML file (.xml/.sbml, mass action) or BNGL "
+                          "model (.bngl, expanded by BNG2.pl); a path relative to the "
+                          "experiment file")
     t_end_s: float = spec(10.0, gt=0.0, le=1e12, unit="model time unit (s for the benchmark "
                           "models)", doc="end time of every trajectory")
     n_times: int = spec(101, ge=2, le=1_000_000, doc="output times, evenly spaced, t = 0 included")
@@ -79,6 +81,37 @@ class NetworkConfig:
                           "the output would not fit in memory")
 
 
+def read_network(path) -> "ReactionNetwork":  # noqa: F821
+    """A network from a BioNetGen ``.net`` file, an SBML file (``.xml``/``.sbml``,
+    mass action only) or a rule-based BNGL model (``.bngl``, expanded by BNG2.pl);
+    a :class:`ConfigError` naming the file (and line or reaction) on any problem."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".xml", ".sbml"):
+        from sim.sbml import read_sbml
+        return read_sbml(path)
+    if suffix == ".bngl":
+        import tempfile
+
+        from sim.bionetgen import ToolMissing, generate_network
+        from sim.network import read_net
+        if not path.is_file():
+            raise ConfigError(path, None, str(path), "a BNGL model file", "file not found")
+        try:
+            with tempfile.TemporaryDirectory(prefix="nanokin_bngl_") as wd:
+                return read_net(generate_network(path, workdir=wd))
+        except ToolMissing as exc:
+            raise ConfigError(path, None, str(path), "BNG2.pl from the bionetgen package "
+                              "(pip install bionetgen; BNG2.pl also needs perl, e.g. "
+                              "apt-get install perl)", f"cannot expand the BNGL model: {exc}"
+                              ) from None
+        except RuntimeError as exc:
+            raise ConfigError(path, None, str(path), "a BNGL model BNG2.pl can expand",
+                              f"BNG2.pl failed: {exc}") from None
+    from sim.network import read_net
+    return read_net(path)
+
+
 def _toml_text(path: Path, name: str) -> str:
     return (f'model = "network"\nname = "{name}"\nseed = 0\n\n[network]\n'
             f'file = "{path.as_posix()}"\n')
@@ -87,28 +120,26 @@ def _toml_text(path: Path, name: str) -> str:
 class NetworkModel(Model):
     name = "network"
     config_class = NetworkConfig
-    file_suffixes = (".net",)
+    file_suffixes = (".net", ".xml", ".sbml", ".bngl")
 
     # ------------------------------------------------------------------ input
     def load_file(self, path) -> Experiment:
         """An experiment with default settings for a ``.net`` file."""
         path = Path(path).resolve()
-        from sim.network import read_net
-        read_net(path)   # a NetworkError is a ConfigError naming the file, line and rule
+        read_network(path)   # a ConfigError names the file, line or reaction and the rule
         return Experiment(model=self.name, name=path.stem,
                           description=f"SSA ensemble of the BioNetGen network {path.name}",
                           seed=0, config=NetworkConfig(network=NetworkSection(file=str(path))),
                           path=str(path), text=_toml_text(path, path.stem))
 
     def _network(self, experiment):
-        from sim.network import NetworkError, read_net
         cfg = experiment.config.network
         p = Path(cfg.file)
         if not p.is_absolute() and experiment.path:
             p = Path(experiment.path).parent / p
         try:
-            net = read_net(p)
-        except NetworkError as exc:
+            net = read_network(p)
+        except ConfigError as exc:
             raise ConfigError(experiment.path, "network.file", cfg.file, exc.allowed,
                               str(exc)) from None
         unknown = [o for o in cfg.observables if o not in net.observables]

@@ -135,3 +135,34 @@ def run_process(cmd, *, stdin_text: str | None = None, timeout: float = 3600,
         return dict(returncode=proc.returncode, stdout=fout.read_text(errors="replace"),
                     stderr=ferr.read_text(errors="replace"), wall_s=wall,
                     cpu_s=ru.ru_utime + ru.ru_stime, peak_mb=ru.ru_maxrss / 1024.0)
+
+
+_ACTIONS = ("simulate", "simulate_ode", "simulate_ssa", "simulate_nf", "simulate_pla",
+            "generate_network", "generate_hybrid_model", "writeXML", "writeSBML", "writeMfile",
+            "writeMexfile", "writeNetwork", "writeModel", "writeBNGL", "setConcentration",
+            "setParameter", "saveConcentrations", "resetConcentrations", "saveParameters",
+            "resetParameters", "parameter_scan", "bifurcate", "visualize", "readFile",
+            "setModelName", "addConcentration", "writeFile", "writeSSC", "writeSSCcfg",
+            "writeLatex", "quit", "version", "setOption")
+
+
+def strip_actions(bngl_text: str) -> str:
+    """A BNGL model without its actions (``simulate(...)`` etc.), so that nanokin decides
+    what BNG2.pl does with it."""
+    import re
+    pat = re.compile(r"^\s*(" + "|".join(_ACTIONS) + r")\s*\(.*$", re.M)
+    return pat.sub("", bngl_text)
+
+
+def generate_network(bngl_path: str | Path, workdir: str | Path | None = None,
+                     timeout: float = 3600) -> Path:
+    """Expand a rule-based ``.bngl`` model into its reaction network with BNG2.pl
+    (``generate_network``); returns the path of the ``.net`` file written."""
+    bngl_path = Path(bngl_path)
+    text = strip_actions(bngl_path.read_text(encoding="utf-8"))
+    wd = run_bng2(text + "\ngenerate_network({overwrite=>1})\n", workdir=workdir,
+                  timeout=timeout, name=bngl_path.stem)
+    net = Path(wd) / f"{bngl_path.stem}.net"
+    if not net.exists():
+        raise RuntimeError(f"BNG2.pl wrote no network file ({net})")
+    return net

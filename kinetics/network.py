@@ -122,6 +122,22 @@ class NetworkModel(Model):
     config_class = NetworkConfig
     file_suffixes = (".net", ".xml", ".sbml", ".bngl")
 
+    def __init__(self):
+        super().__init__()
+        self.exporters = {"sbml": self._export_sbml, "bngl": self._export_bngl}
+
+    def _export_sbml(self, experiment, out):
+        from sim.sbml import write_sbml
+        write_sbml(self._network(experiment), out)
+
+    def _export_bngl(self, experiment, out):
+        from sim.network import write_bngl
+        try:
+            write_bngl(self._network(experiment), out)
+        except ValueError as exc:
+            raise ConfigError(experiment.path, "network.file", experiment.config.network.file,
+                              "observables with positive integer weights", str(exc)) from None
+
     # ------------------------------------------------------------------ input
     def load_file(self, path) -> Experiment:
         """An experiment with default settings for a ``.net`` file."""

@@ -605,3 +605,46 @@ def run_network_ssa(net_path: str | Path, t_end: float, n_steps: int, seed: int,
     steps = int(m.group(1)) if m else -1
     header, data = read_gdat(f"{prefix}.gdat")
     return header, data, steps, out["wall_s"]
+
+
+def write_bngl(net: ReactionNetwork, path: str | Path) -> Path:
+    """Write ``net`` as a flat BNGL model BNG2.pl expands back to the same network:
+    one molecule type ``S<i>()`` per species, one rule per reaction.  BNG2.pl divides a
+    rule with m identical reactants by m!, so the rule rate is the ``.net`` constant
+    times m! (``2*c`` for ``2A``).  Observables keep integer weights by repeating a
+    pattern; a non-integer weight is refused."""
+    from math import factorial
+    fixed = net.fixed if net.fixed is not None else np.zeros(net.n_species, dtype=bool)
+    lines = [f"# written by nanokin from {net.source or 'a reaction network'}",
+             "begin model", "begin parameters"]
+    for r, c in enumerate(net.rate_constants):
+        lines.append(f"  k{r + 1} {float(c)!r}")
+    lines += ["end parameters", "begin molecule types"]
+    lines += [f"  S{i + 1}()  # {name}" for i, name in enumerate(net.species)]
+    lines += ["end molecule types", "begin seed species"]
+    for i, x in enumerate(net.initial):
+        lines.append(f"  {'$' if fixed[i] else ''}S{i + 1}() {int(x)}")
+    lines += ["end seed species", "begin observables"]
+    for name, members in zip(net.observables, net.observable_members):
+        pats = []
+        for s, w in members:
+            if w != int(w) or w < 1:
+                raise ValueError(f"observable {name}: weight {w} is not a positive integer")
+            pats += [f"S{s + 1}()"] * int(w)
+        lines.append(f"  Molecules {name} {', '.join(pats)}" if pats else f"  Molecules {name}")
+    lines += ["end observables", "begin reaction rules"]
+    for r in range(net.n_reactions):
+        counts: dict[int, int] = {}
+        for s in net.reactants[r]:
+            counts[s] = counts.get(s, 0) + 1
+        sym = 1
+        for m in counts.values():
+            sym *= factorial(m)
+        lhs = " + ".join(f"S{s + 1}()" for s in net.reactants[r]) or "0"
+        rhs = " + ".join(f"S{s + 1}()" for s in net.products[r]) or "0"
+        rate = f"{sym}*k{r + 1}" if sym > 1 else f"k{r + 1}"
+        lines.append(f"  R{r + 1}: {lhs} -> {rhs} {rate}")
+    lines += ["end reaction rules", "end model", ""]
+    path = Path(path)
+    path.write_text("\n".join(lines))
+    return path

@@ -241,3 +241,47 @@ def read_sbml(path: str | Path) -> ReactionNetwork:
                            observables=obs, observable_members=members,
                            fixed=np.array(fixed, dtype=bool), parameters=consts,
                            source=str(path))
+
+
+def write_sbml(net: ReactionNetwork, path: str | Path) -> Path:
+    """Write ``net`` as SBML Level 3 Version 1: species ``S1..Sn`` (amounts, names kept),
+    one compartment of size 1, each reaction with the mass-action law ``c * Π S`` (``c``
+    in the ``.net`` convention, as BioNetGen writes it) and observables as assignment
+    rules; :func:`read_sbml` reads it back to the same network."""
+    libsbml = _lib()
+    doc = libsbml.SBMLDocument(3, 1)
+    m = doc.createModel()
+    m.setId("nanokin_network")
+    c = m.createCompartment()
+    c.setId("cell"), c.setSize(1.0), c.setConstant(True), c.setSpatialDimensions(3)
+    fixed = net.fixed if net.fixed is not None else np.zeros(net.n_species, dtype=bool)
+    for i, (name, x) in enumerate(zip(net.species, net.initial)):
+        s = m.createSpecies()
+        s.setId(f"S{i + 1}"), s.setName(name), s.setCompartment("cell")
+        s.setInitialAmount(float(x)), s.setHasOnlySubstanceUnits(True)
+        s.setBoundaryCondition(bool(fixed[i])), s.setConstant(bool(fixed[i]))
+    for r in range(net.n_reactions):
+        rx = m.createReaction()
+        rx.setId(f"R{r + 1}"), rx.setReversible(False), rx.setFast(False)
+        for group, add in ((net.reactants[r], rx.createReactant),
+                           (net.products[r], rx.createProduct)):
+            counts = {}
+            for s in group:
+                counts[s] = counts.get(s, 0) + 1
+            for s, n in sorted(counts.items()):
+                ref = add()
+                ref.setSpecies(f"S{s + 1}"), ref.setStoichiometry(n), ref.setConstant(True)
+        factors = [repr(float(net.rate_constants[r]))] + [f"S{s + 1}" for s in net.reactants[r]]
+        kl = rx.createKineticLaw()
+        kl.setMath(libsbml.parseL3Formula(" * ".join(factors)))
+    for name, members in zip(net.observables, net.observable_members):
+        p = m.createParameter()
+        p.setId(name), p.setConstant(False), p.setValue(0.0)
+        rule = m.createAssignmentRule()
+        rule.setVariable(name)
+        terms = [f"S{s + 1}" if w == 1 else f"{w!r} * S{s + 1}" for s, w in members] or ["0"]
+        rule.setMath(libsbml.parseL3Formula(" + ".join(terms)))
+    path = Path(path)
+    if not libsbml.writeSBMLToFile(doc, str(path)):
+        raise OSError(f"could not write {path}")
+    return path

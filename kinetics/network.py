@@ -53,14 +53,18 @@ class NetworkSection:
                           "models)", doc="end time of every trajectory")
     n_times: int = spec(101, ge=2, le=1_000_000, doc="output times, evenly spaced, t = 0 included")
     n_trajectories: int = spec(64, ge=1, le=10_000_000, doc="independent SSA trajectories")
-    method: str = spec("auto", choices=("auto", "direct", "rssa", "rssacr"),
+    method: str = spec("auto", choices=("auto", "direct", "rssa", "rssacr", "ode"),
                        doc="direct method, rejection-based SSA (rssa), RSSA with "
-                           "composition-rejection (rssacr), or auto (rssacr from "
+                           "composition-rejection (rssacr), auto (rssacr from "
                            "10 000 reactions, rssa below: the faster one in "
-                           "benchmarks/RESULTS.md)")
+                           "benchmarks/RESULTS.md), or ode (deterministic rate equations; "
+                           "n_trajectories is ignored)")
     observables: tuple[str, ...] = spec([], doc="group names to record; empty records all "
                                         "groups (or all species if the file has none)")
     record_species: bool = spec(False, doc="also record the count of every species")
+    ode_rtol: float = spec(1e-8, gt=0.0, le=0.1, doc="method = ode: relative tolerance")
+    ode_atol: float = spec(1e-8, gt=0.0, le=1e3, unit="molecules",
+                           doc="method = ode: absolute tolerance")
     max_events: int = spec(1_000_000_000, ge=1, le=10**15,
                            doc="event budget per trajectory: a run whose estimated work "
                                "exceeds it is refused before it starts, and a trajectory "
@@ -207,8 +211,10 @@ class NetworkModel(Model):
         if cfg.record_species or not names:
             weights = np.vstack([weights, np.eye(net.n_species)]) if names else np.eye(net.n_species)
             names = names + [f"species/{i + 1}" for i in range(net.n_species)]
-        self._check_work(experiment, net)
         compiled = net.compile().with_observables(weights)
+        if cfg.method == "ode":
+            return self._run_ode(experiment, net, compiled, names)
+        self._check_work(experiment, net)
         method = cfg.method
         if method == "auto":
             method = auto_method(net.n_reactions)
@@ -253,6 +259,42 @@ class NetworkModel(Model):
         res.note("ns_per_event", float(1e9 * wall / max(ens.events.sum(), 1)), "ns",
                  "wall time per event, all threads together (compilation included on a first "
                  "run)")
+        res.attrs["observable_names"] = [n for n in names if not n.startswith("species/")]
+        return res
+
+    def _run_ode(self, experiment, net, compiled, names) -> Result:
+        """method = "ode": the deterministic mass-action rate equations (sim.ode)."""
+        import time
+
+        from sim.ode import integrate
+        cfg = experiment.config.network
+        times = np.linspace(0.0, cfg.t_end_s, cfg.n_times)
+        t0 = time.perf_counter()
+        try:
+            sol = integrate(compiled, times, rtol=cfg.ode_rtol, atol=cfg.ode_atol)
+        except RuntimeError as exc:
+            raise ConfigError(experiment.path, "network.method", "ode",
+                              "a network the stiff solver integrates to t_end_s (or the "
+                              "stochastic methods)", str(exc)) from None
+        wall = time.perf_counter() - t0
+        res = Result(model=self.name, solver={
+            "method": "ode", "integrator": "scipy BDF, sparse Jacobian (sim.ode)",
+            "rtol": cfg.ode_rtol, "atol": cfg.ode_atol, "network_file": str(net.source),
+            "rate_law": "c * prod x^m (deterministic mass action, .net rate constants)",
+            **{k: v for k, v in sol.stats.items() if k not in ("rtol", "atol", "method")}})
+        res.add("time", times, "model time unit", "output times")
+        for k, name in enumerate(names):
+            vals = sol.observables[None, :, k]
+            label = name if name.startswith("species/") else f"observables/{name}"
+            res.add(label, vals, "molecules", f"{name}: deterministic solution (1, time)")
+            if not name.startswith("species/"):
+                res.add(f"mean/{name}", vals[0], "molecules", f"{name} (rate equations)")
+                res.add(f"sd/{name}", np.zeros(times.size), "molecules",
+                        "zero: deterministic solution")
+        res.note("n_species", net.n_species, "", "species in the network")
+        res.note("n_reactions", net.n_reactions, "", "reactions in the network")
+        res.note("ode_wall_s", wall, "s", "integration wall time (compilation included on a "
+                 "first run)")
         res.attrs["observable_names"] = [n for n in names if not n.startswith("species/")]
         return res
 

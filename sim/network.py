@@ -648,3 +648,26 @@ def write_bngl(net: ReactionNetwork, path: str | Path) -> Path:
     path = Path(path)
     path.write_text("\n".join(lines))
     return path
+
+
+def run_network_ode(net_path: str | Path, t_end: float, n_steps: int,
+                    rtol: float = 1e-8, atol: float = 1e-8,
+                    workdir: str | Path | None = None, timeout: float = 3600):
+    """BioNetGen's ODE integration (``run_network`` with CVODE, what
+    ``simulate({method=>"ode"})`` runs) of a ``.net`` file: (header, gdat, wall_s)."""
+    import tempfile
+
+    from sim.bionetgen import find_tools, read_gdat, run_process
+
+    tools = find_tools()
+    wd = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="nanokin_rn_"))
+    wd.mkdir(parents=True, exist_ok=True)
+    prefix = wd / f"{Path(net_path).stem}_ode"
+    cmd = [str(tools.run_network), "-o", str(prefix), "-p", "cvode", "-a", repr(atol),
+           "-r", repr(rtol), "--cdat", "0", "--fdat", "0", "-g", str(net_path), str(net_path),
+           repr(float(t_end) / n_steps), str(int(n_steps))]
+    out = run_process(cmd, stdin_text="continue\n" * 4096, timeout=timeout)
+    if out["returncode"] != 0:
+        raise RuntimeError(f"run_network failed ({out['returncode']}): {out['stderr'][-2000:]}")
+    header, data = read_gdat(f"{prefix}.gdat")
+    return header, data, out["wall_s"]

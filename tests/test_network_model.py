@@ -148,3 +148,14 @@ def test_huge_work_refused_or_stopped_by_budget(tmp_path, netfile, net_text, bod
     with pytest.raises(ConfigError, match=needle) as info:
         MODEL.run(exp)
     assert info.value.key == key
+
+
+def test_ode_method_run(tmp_path, netfile):
+    from kinetics.network import MODEL
+    exp = load_experiment(_toml(tmp_path, '[network]\nfile = "bd.net"\nt_end_s = 30.0\n'
+                                          'n_times = 4\nmethod = "ode"\n'))
+    res = MODEL.run(exp)
+    # X total is a birth-death process: its rate equation relaxes to kb/kd = 20
+    assert res["observables/Xtot"].shape == (1, 4)
+    assert res["mean/Xtot"][-1] == pytest.approx(20.0, rel=1e-5)
+    assert res.solver["method"] == "ode"

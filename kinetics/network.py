@@ -126,6 +126,12 @@ class NetworkModel(Model):
     config_class = NetworkConfig
     file_suffixes = (".net", ".xml", ".sbml", ".bngl")
 
+    @property
+    def template_values(self) -> dict:
+        """Values of required keys for `nanokin new network`: a shipped benchmark network."""
+        from sim.paths import benchmark_models_dir
+        return {"network.file": str(benchmark_models_dir() / "multistate.net")}
+
     def __init__(self):
         super().__init__()
         self.exporters = {"sbml": self._export_sbml, "bngl": self._export_bngl}

@@ -66,7 +66,8 @@ def _wrap(text: str, indent: str = "# ") -> list[str]:
     return [indent + line for line in textwrap.wrap(text, 88 - len(indent))] or [indent.rstrip()]
 
 
-def _section_lines(cls, path: list[str], example: dict, example_file, out: list[str]) -> None:
+def _section_lines(cls, path: list[str], example: dict, example_file, out: list[str],
+                   template_values: dict) -> None:
     hints = typing.get_type_hints(cls)
     nested = []
     for f in fields(cls):
@@ -82,7 +83,7 @@ def _section_lines(cls, path: list[str], example: dict, example_file, out: list[
         out.extend(_wrap(f"allowed: {_allowed_text(tp, meta)}; {shown}"))
         value = _lookup(example, path + [f.name])
         if value is MISSING:
-            value = default
+            value = template_values.get(".".join(path + [f.name]), default)
         if value is MISSING:
             out.append(f"# {f.name} = ...   (required)")
         elif value is None:
@@ -100,7 +101,7 @@ def _section_lines(cls, path: list[str], example: dict, example_file, out: list[
         if doc:
             out.extend(_wrap(doc))
         out.append("")
-        _section_lines(tp, sub, example, example_file, out)
+        _section_lines(tp, sub, example, example_file, out, template_values)
 
 
 def template(model_name: str) -> str:
@@ -127,7 +128,8 @@ def template(model_name: str) -> str:
                 f"{model_name}` lists them)", "# some_parameter = 1.0", ""]
     top = []
     body: list[str] = []
-    _section_lines(model.config_class, [], example, example_file, body)
+    _section_lines(model.config_class, [], example, example_file, body,
+                   dict(getattr(model, "template_values", {}) or {}))
     # keys directly at the top level must come before the first [table]
     first_table = next((i for i, line in enumerate(body) if line.startswith("[")), len(body))
     top, rest = body[:first_table], body[first_table:]

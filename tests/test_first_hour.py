@@ -157,7 +157,7 @@ def test_api_plot_returns_figure_and_keeps_the_backend(growth_run, tmp_path):
 
 # ----------------------------------------------------------------------------- templates
 
-@pytest.mark.parametrize("model", [m for m in available_models() if m != "network"])
+@pytest.mark.parametrize("model", available_models())
 def test_new_template_is_a_valid_experiment(model):
     from sim.template import template
 
@@ -171,12 +171,13 @@ def test_new_template_is_a_valid_experiment(model):
         assert re.search(rf"^#? ?{re.escape(key.rsplit('.', 1)[-1])} =", text, re.M), key
 
 
-def test_new_growth_template_runs(tmp_path):
+@pytest.mark.parametrize("model", ["growth", "network"])
+def test_new_template_runs(model, tmp_path):
     out = tmp_path / "t.toml"
-    assert cli.main(["new", "growth", "-o", str(out)]) == 0
+    assert cli.main(["new", model, "-o", str(out)]) == 0
     assert cli.main(["run", str(out), "--no-uncertainty", "--no-plot",
                      "-o", str(tmp_path / "t.h5")]) == 0
-    assert cli.main(["new", "growth", "-o", str(out)]) == 2       # never replaces a file
+    assert cli.main(["new", model, "-o", str(out)]) == 2       # never replaces a file
 
 
 def test_toy_model_is_not_listed_to_users(capsys):

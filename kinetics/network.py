@@ -46,7 +46,7 @@ _MAX_OUTPUT_VALUES = 200_000_000
 
 @dataclass(frozen=True)
 class NetworkSection:
-    file: str = spec(doc="BioNetGen .net file, SBML file (.xml/.sbml, mass action) or BNGL "
+    file: str = spec(path=True, doc="BioNetGen .net file, SBML file (.xml/.sbml, mass action) or BNGL "
                           "model (.bngl, expanded by BNG2.pl); a path relative to the "
                           "experiment file")
     t_end_s: float = spec(10.0, gt=0.0, le=1e12, unit="model time unit (s for the benchmark "

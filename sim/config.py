@@ -147,14 +147,16 @@ def _show(value: Any) -> str:
 def spec(default: Any = MISSING, *, unit: str | None = None, ge: float | None = None,
          gt: float | None = None, le: float | None = None, lt: float | None = None,
          choices: tuple | None = None, doc: str = "", min_len: int | None = None,
-         max_len: int | None = None) -> Any:
+         max_len: int | None = None, path: bool = False) -> Any:
     """A config key: default (omit for a required key), unit, bounds, choices, doc.
 
     Bounds apply to a number or to every element of a list.  ``min_len`` and
-    ``max_len`` bound the length of a list.
+    ``max_len`` bound the length of a list.  ``path=True``: the key names a file; a
+    relative path is read relative to the experiment file's folder (whatever the
+    current directory).
     """
     meta = dict(unit=unit, ge=ge, gt=gt, le=le, lt=lt, choices=choices, doc=doc,
-                min_len=min_len, max_len=max_len)
+                min_len=min_len, max_len=max_len, path=path)
     if isinstance(default, (list, dict)):
         frozen = tuple(default) if isinstance(default, list) else dict(default)
         return field(default_factory=lambda: frozen, metadata=meta)
@@ -348,6 +350,8 @@ def build(cls: type, data: dict, *, file: str | Path | None = None, prefix: str 
         path = f"{prefix}.{name}" if prefix else name
         if name in data:
             kwargs[name] = _convert(hints[name], data[name], dict(f.metadata), file, path)
+            if f.metadata.get("path"):
+                kwargs[name] = _relative_to_file(kwargs[name], file)
         elif f.default is MISSING and f.default_factory is MISSING:
             raise ConfigError(file, path, MISSING, _allowed_text(hints[name], dict(f.metadata)),
                               "required key missing")
@@ -360,6 +364,22 @@ def build(cls: type, data: dict, *, file: str | Path | None = None, prefix: str 
             key = f"{prefix}.{exc.key}" if prefix else exc.key
             raise ConfigError(file, key, exc.value, exc.allowed, exc.problem) from None
     return obj
+
+
+def _relative_to_file(value, file):
+    """A relative file path in an experiment file, made relative to that file's folder."""
+    if not isinstance(value, str) or not value or file is None:
+        return value
+    p = Path(value).expanduser()
+    if p.is_absolute():
+        return str(p)
+    try:
+        base = Path(file)
+        if not base.is_file():
+            return value
+    except (OSError, ValueError):
+        return value
+    return os.path.normpath(str(base.resolve().parent / p))
 
 
 def to_dict(obj: Any) -> Any:

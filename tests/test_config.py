@@ -255,3 +255,22 @@ def test_parameter_overrides_without_bounds_get_the_default_limit():
     with pytest.raises(ConfigError, match="out of range") as info:
         parse_experiment(text.format("1e300"), file="p.toml")
     assert info.value.key == "parameters.k_et_per_s" and "<= 1e+12" in info.value.allowed
+
+
+def test_relative_file_paths_are_read_from_the_experiment_files_folder(tmp_path, monkeypatch):
+    """A key declared as a path is resolved against the file's folder, not the cwd."""
+    from dataclasses import dataclass
+
+    from sim.config import build, spec
+
+    @dataclass(frozen=True)
+    class C:
+        f: str = spec("", path=True)
+
+    (tmp_path / "sub").mkdir()
+    exp = tmp_path / "sub" / "e.toml"
+    exp.write_text("")
+    monkeypatch.chdir("/")
+    assert build(C, {"f": "../data.csv"}, file=exp).f == str(tmp_path / "data.csv")
+    assert build(C, {"f": "/abs/x.csv"}, file=exp).f == "/abs/x.csv"
+    assert build(C, {"f": ""}, file=exp).f == ""

@@ -1,6 +1,6 @@
 """Compare two `nanokin validate --json` outputs row by row (CI: wheel vs editable install).
 
-Exit 0 when both have the same rows with the same simulated values (relative 1e-9),
+Exit 0 when both have the same rows with the same simulated values, medians and intervals (relative 1e-9),
 1 otherwise, printing every difference.
 """
 import json
@@ -24,9 +24,14 @@ def main(path_a, path_b):
     problems = [f"only in {path_a}: {k}" for k in a.keys() - b.keys()]
     problems += [f"only in {path_b}: {k}" for k in b.keys() - a.keys()]
     for k in a.keys() & b.keys():
-        for field in ("simulated", "pass", "role"):
-            if not same(a[k][field], b[k][field]):
-                problems.append(f"{k}: {field} {a[k][field]!r} vs {b[k][field]!r}")
+        for field in ("simulated", "median", "interval", "pass", "role", "in_interval"):
+            va, vb = a[k].get(field), b[k].get(field)
+            if isinstance(va, list) and isinstance(vb, list) and len(va) == len(vb):
+                ok = all(same(x, y) for x, y in zip(va, vb))
+            else:
+                ok = same(va, vb)
+            if not ok:
+                problems.append(f"{k}: {field} {va!r} vs {vb!r}")
     if not a:
         problems.append("no rows")
     for p in problems:

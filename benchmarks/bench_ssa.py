@@ -1,39 +1,53 @@
 """SSA speed: nanokin's kernels against BioNetGen, NFsim, libroadrunner and GillesPy2.
 
-For each benchmark network (multistate, multisite2, egfr_net from
-``inputs/network``) every tool simulates one trajectory from the same
-initial state to the same end time T, in one run on this machine:
+For each benchmark network (multistate, multisite2, egfr_net, BCR, fceri_gamma2 from
+``inputs/network``) every tool simulates trajectories from the same initial state to
+the same end time T (``END_TIMES``; the same in ``--quick`` and full runs), in one run
+on this machine:
 
-* nanokin ``direct`` and ``rssa`` (:mod:`sim.ssa`), one thread, after a warm-up call;
+* nanokin ``direct``, ``rssa`` and ``rssacr`` (:mod:`sim.ssa`), one thread;
 * BioNetGen's SSA: ``run_network -p ssa`` on the ``.net`` file (the program BNG2.pl's
   ``simulate({method=>"ssa"})`` starts), events from its ``TOTAL STEPS`` line;
 * NFsim on the rule-based ``.bngl`` (XML written by BNG2.pl), events from its
   "You just simulated N reactions" line;
 * libroadrunner's ``gillespie`` integrator on SBML written by BNG2.pl from the ``.net``;
-* GillesPy2's ``SSACSolver`` (C++) and ``NumPySSASolver`` on the same reactions.
+* GillesPy2's ``SSACSolver`` (C++) on the same reactions, when installed.
 
-Start-up (process launch, reading the model, code generation/compilation) is timed
-separately with a near-zero end time and subtracted; ``ns_per_event`` is
-(wall - start-up) / events and ``cpu_ns_per_event`` the same with CPU time (this
-process plus its finished child processes), which is less sensitive to other jobs
-sharing the machine.  Tools that do not report their event count are divided
-by the event count of nanokin's direct method on the same run length (the same
-Markov chain: the mean over the nanokin trajectories is used).  A peer that is not
-installed is skipped with a note; a peer that exceeds its time budget is reported
-with the lower bound it implies.  ``ratio_peer_over_nanokin`` > 1 means nanokin is
-faster per event.
+How a figure is made reproducible on a shared machine:
+
+* one *repeat* of a tool is ``n`` trajectories to T (different seeds), with ``n``
+  chosen from a first calibration trajectory so that a repeat lasts at least
+  ``TARGET_S`` seconds (1 s quick, 2 s full) — every side does about a second of work;
+* every tool gets the same number of repeats (``REPEATS`` = 5) and the figure is the
+  median over them of (time - n * start-up) / events, for wall time and for CPU time
+  (CPU: this process plus its finished child processes, which is what other jobs on
+  the machine disturb least);
+* start-up (process launch, reading the model, code generation/compilation; for
+  nanokin: parsing, building the arrays and loading the compiled kernels) is the
+  median of 5 runs to T = 1e-9 and is reported separately;
+* ratios are formed from the medians, for wall and CPU time separately; the spread
+  (max/min over the repeats) is reported beside each figure.
+
+Tools that do not report their event count are divided by the mean event count of
+nanokin's trajectories to the same T (the same Markov chain).  Peak memory (maximum
+resident set) is measured for every external tool from its process and, for nanokin,
+from a child Python process running one trajectory.  External tools run with their
+address space capped below the memory available at the start (RLIMIT_AS), so a peer
+that does not fit fails cleanly and is reported; a peer is not started when its
+start-up run already needs more than half of the available memory.  A peer that is
+not installed is skipped with a note.  ``ratio`` > 1 means nanokin is faster per event.
 
 Run: ``python benchmarks/bench_ssa.py [--quick]`` or ``nanokin bench [--quick]``.
 """
 from __future__ import annotations
 
+import math
 import os
 import platform
 import re
-import subprocess
+import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -42,64 +56,111 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from sim.bench import timed  # noqa: E402
 from sim.paths import benchmark_models_dir  # noqa: E402
 
 MODELS_DIR = benchmark_models_dir()
-# GillesPy2 writes (C++) or evaluates (NumPy) one propensity expression per reaction;
-# on egfr_net (3 749 reactions) that set-up alone took minutes, so it is run only on
-# networks up to this size (a one-off egfr_net measurement is in RESULTS.md)
+# end time per network (model time units): ~0.3-3 s of work for the slowest peer
+END_TIMES = {"multistate": 200.0, "multisite2": 20.0, "egfr_net": 1.0, "BCR": 0.2,
+             "fceri_gamma2": 50.0}
+# published per-event figures of Catalyst's fastest method (Loman et al. 2023, PLOS
+# Comput. Biol. 19: e1011530, median times divided by direct-method event counts;
+# other hardware, orientation only) and the target of 2x that figure
+CATALYST_NS = {"multistate": 65.0, "multisite2": 320.0, "egfr_net": 100.0,
+               "fceri_gamma2": 1300.0}
+REPEATS = 5
+TARGET_S = (2.0, 1.0)          # seconds of work per repeat: full, quick
+# libroadrunner compiles the SBML model (12 s for egfr_net's 3 749 reactions) and
+# GillesPy2 writes one expression per reaction (minutes on egfr_net): run only up to
+ROADRUNNER_MAX_REACTIONS = 4000
 GILLESPY2_MAX_REACTIONS = 300
-# end times (model time units): full run, quick run
-END_TIMES = {"multistate": (1000.0, 200.0), "multisite2": (100.0, 20.0), "egfr_net": (10.0, 2.0)}
-TARGET_NS = {"multistate": 80.0, "egfr_net": 300.0}
-NUMPY_BUDGET_S = (120, 30)     # GillesPy2 NumPy solver time budget: full, quick
 TINY_T = 1e-9
 
 
-def _cpu() -> float:
-    """CPU seconds of this process (all threads) and of its finished child processes."""
-    import resource
-    c = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + c.ru_utime + c.ru_stime
+def _med(xs):
+    return float(statistics.median(xs))
 
 
-def _timed(fn, *args, **kw):
-    """(np.array([wall_s, cpu_s]), result) of one call."""
-    t0, c0 = time.perf_counter(), _cpu()
-    out = fn(*args, **kw)
-    return np.array([time.perf_counter() - t0, _cpu() - c0]), out
+def _spread(xs):
+    xs = [x for x in xs if x > 0]
+    return float(max(xs) / min(xs)) if xs else float("nan")
+
+
+def _row(tool, startup, per_wall, per_cpu, events, events_from, n, peak_mb=None,
+         status="ok"):
+    """startup: (wall, cpu) medians; per_*: per-repeat ns/event lists."""
+    return dict(tool=tool, startup_s=float(startup[0]), startup_cpu_s=float(startup[1]),
+                trajectories_per_repeat=int(n), repeats=len(per_wall),
+                events_per_trajectory=float(events), events_from=events_from,
+                ns_per_event=_med(per_wall), cpu_ns_per_event=_med(per_cpu),
+                spread_wall=_spread(per_wall), spread_cpu=_spread(per_cpu),
+                peak_mb=peak_mb, status=status)
+
+
+def _n_for(seconds, target):
+    return max(1, int(math.ceil(target / max(seconds, 1e-6))))
+
+
+def _mem_limit():
+    from sim.bionetgen import available_memory_bytes
+    avail = available_memory_bytes()
+    return int(0.9 * avail) if avail else None
 
 
 # ----------------------------------------------------------------------------- nanokin
 
-def bench_nanokin(name, T, repeats):
+def nanokin_process(name, t_end, method, cold=False):
+    """Wall time and peak resident memory of a fresh Python process that imports nanokin,
+    parses the network, builds its arrays and runs one trajectory to ``t_end`` with
+    ``method``: with ``t_end`` ~ 0 this is the start-up a user sees.  The kernels come
+    from numba's on-disk cache, or, with ``cold``, are compiled into an empty cache
+    directory (the first run after installation)."""
+    from sim.bionetgen import run_process
+    code = ("import numpy as np, numba; numba.set_num_threads(1)\n"
+            "from sim.network import read_net\nfrom sim.ssa import simulate\n"
+            f"c = read_net({str(MODELS_DIR / (name + '.net'))!r}).compile()\n"
+            f"simulate(c, np.array([0.0, {t_end!r}]), 1, 1, {method!r})\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NUMBA_NUM_THREADS="1")
+    with tempfile.TemporaryDirectory(prefix="nk_cold_") as cache:
+        if cold:
+            env["NUMBA_CACHE_DIR"] = cache
+        out = run_process([sys.executable, "-c", code], timeout=3600, cwd=str(ROOT), env=env)
+    if out["returncode"] != 0:
+        raise RuntimeError(out["stderr"][-400:])
+    return out
+
+
+def bench_nanokin(name, T, target, methods=("direct", "rssa", "rssacr")):
     import numba
 
     from sim.network import read_net
     from sim.ssa import simulate
 
     path = MODELS_DIR / f"{name}.net"
-    t_parse, net = _timed(read_net, path)
-    t_comp, compiled = _timed(net.compile)
     before = numba.get_num_threads()
     numba.set_num_threads(1)
-    rows = {}
+    rows, events = {}, []
     try:
-        for method in ("direct", "rssa"):
-            t_warm, _ = _timed(simulate, compiled, np.array([0.0, TINY_T]), 1, 0, method)
-            walls, events = [], []
-            for rep in range(repeats):
-                w, res = _timed(simulate, compiled, np.array([0.0, T]), 1, 1000 + rep, method)
-                walls.append(w)
-                events.append(int(res.events[0]))
-            best = int(np.argmin([w[0] / e for w, e in zip(walls, events)]))
-            start = t_parse + t_comp + t_warm
-            rows[method] = _peer_row(f"nanokin {method}", walls[best] + start, start,
-                                     events[best], "own count")
-            rows[method]["mean_events"] = float(np.mean(events))
+        for method in methods:
+            compiled = read_net(path).compile()
+            simulate(compiled, np.array([0.0, TINY_T]), 1, 0, method)   # compile / load
+            ups = [nanokin_process(name, TINY_T, method) for _ in range(3)]
+            startup = (_med([u["wall_s"] for u in ups]), _med([u["cpu_s"] for u in ups]))
+            (w1, _), res = timed(simulate, compiled, np.array([0.0, T]), 1, 999, method)
+            n = _n_for(w1, target)
+            per_w, per_c = [], []
+            for rep in range(REPEATS):
+                (w, c), res = timed(simulate, compiled, np.array([0.0, T]), n,
+                                    1000 + 100 * rep, method)
+                ev = int(res.events.sum())
+                events.extend(res.events.tolist())
+                per_w.append(1e9 * w / ev)
+                per_c.append(1e9 * c / ev)
+            rows[method] = _row(f"nanokin {method}", startup, per_w, per_c,
+                                float(np.mean(res.events)), "own count", n)
     finally:
         numba.set_num_threads(before)
-    return net, rows
+    return rows, float(np.mean(events))
 
 
 def bench_threads(name, T, n_traj, method):
@@ -116,8 +177,8 @@ def bench_threads(name, T, n_traj, method):
         for n in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
             numba.set_num_threads(n)
             simulate(compiled, np.linspace(0, T / 100, 11), n_traj, 7, method)  # warm-up
-            w, res = _timed(simulate, compiled, np.linspace(0, T, 11), n_traj, 7, method)
-            out[n] = (w[0], res)
+            (w, _), res = timed(simulate, compiled, np.linspace(0, T, 11), n_traj, 7, method)
+            out[n] = (w, res)
     finally:
         numba.set_num_threads(before)
     same = all(np.array_equal(out[1][1].values, r.values) for _, r in out.values())
@@ -126,30 +187,50 @@ def bench_threads(name, T, n_traj, method):
 
 # ----------------------------------------------------------------------------- peers
 
-def _peer_row(tool, total, startup, events, events_from, status="ok"):
-    """total, startup: np.array([wall_s, cpu_s]); the run is their difference."""
-    run = total - startup
-    if run[0] <= 0.0:
-        status = "invalid: run not longer than the start-up run"
-    per = 1e9 / events if events > 0 else float("nan")
-    return dict(tool=tool, wall_s=float(total[0]), startup_s=float(startup[0]),
-                run_s=float(run[0]), cpu_run_s=float(run[1]), events=int(events),
-                events_from=events_from, ns_per_event=float(run[0] * per),
-                cpu_ns_per_event=float(run[1] * per), status=status)
+def _process_peer(tool, run_one, target, events_from, ours_events=None):
+    """A peer run as one process per trajectory: ``run_one(t_end, seed)`` returns
+    (stats dict with wall_s/cpu_s/peak_mb, events or None)."""
+    from sim.bionetgen import available_memory_bytes
+    ups = [run_one(TINY_T, 1 + i) for i in range(REPEATS)]
+    startup = (_med([u[0]["wall_s"] for u in ups]), _med([u[0]["cpu_s"] for u in ups]))
+    peak = max(u[0]["peak_mb"] for u in ups)
+    avail = available_memory_bytes()
+    if avail and peak * 2**20 > 0.5 * avail:
+        return _row(tool, startup, [float("nan")], [float("nan")], 0, events_from, 0, peak,
+                    status=f"not run: start-up alone needs {peak:.0f} MB of "
+                           f"{avail / 2**20:.0f} MB available")
+    st, ev = run_one(T_CURRENT[0], 999)
+    n = _n_for(st["wall_s"] - startup[0], target)
+    per_w, per_c, evs = [], [], []
+    for rep in range(REPEATS):
+        wall = cpu = 0.0
+        events = 0
+        for k in range(n):
+            st, ev = run_one(T_CURRENT[0], 1000 + 100 * rep + k)
+            wall += st["wall_s"] - startup[0]
+            cpu += st["cpu_s"] - startup[1]
+            peak = max(peak, st["peak_mb"])
+            events += ev if ev is not None else ours_events
+            evs.append(ev if ev is not None else ours_events)
+        per_w.append(1e9 * wall / events)
+        per_c.append(1e9 * cpu / events)
+    return _row(tool, startup, per_w, per_c, float(np.mean(evs)), events_from, n, peak)
 
 
-def bench_bionetgen(name, T, ours_events, repeats=1):
+T_CURRENT = [0.0]
+
+
+def bench_bionetgen(name, T, ours_events, target):
     from sim.network import run_network_ssa
     path = MODELS_DIR / f"{name}.net"
+    limit = _mem_limit()
     with tempfile.TemporaryDirectory(prefix="nk_bench_rn_") as wd:
-        starts = [_timed(run_network_ssa, path, TINY_T, 1, 1, workdir=wd)[0] for _ in range(3)]
-        runs = []
-        for i in range(repeats):
-            tw, out = _timed(run_network_ssa, path, T, 10, 12345 + i, workdir=wd)
-            runs.append((out[2], tw))
-    steps, wall = min(runs, key=lambda sw: sw[1][0] / sw[0])
-    start = min(starts, key=lambda x: x[0])
-    return _peer_row("BioNetGen run_network SSA", wall, start, steps, "TOTAL STEPS")
+        def one(t_end, seed):
+            st = {}
+            _, _, steps, _ = run_network_ssa(path, t_end, 10, seed, workdir=wd, stats=st,
+                                             memory_limit_bytes=limit)
+            return st, steps
+        return _process_peer("BioNetGen run_network SSA", one, target, "TOTAL STEPS")
 
 
 def _bngl_without_actions(name):
@@ -159,25 +240,24 @@ def _bngl_without_actions(name):
                   r"\s*\(.*$", "", text, flags=re.M)
 
 
-def bench_nfsim(name, T):
-    from sim.bionetgen import find_tools, run_bng2
+def bench_nfsim(name, T, ours_events, target):
+    from sim.bionetgen import find_tools, run_bng2, run_process
     tools = find_tools()
+    limit = _mem_limit()
     with tempfile.TemporaryDirectory(prefix="nk_bench_nf_") as wd:
         run_bng2(_bngl_without_actions(name) + "\nwriteXML()\n", workdir=wd, name=name)
         xml = Path(wd) / f"{name}.xml"
 
-        def go(t_end, seed):
-            cmd = [str(tools.nfsim), "-xml", str(xml), "-sim", repr(t_end), "-oSteps", "10",
-                   "-seed", str(seed), "-gml", "5000000", "-cb", "-o", str(Path(wd) / "nf.gdat")]
-            wall, p = _timed(subprocess.run, cmd, capture_output=True, text=True, timeout=3600)
-            if p.returncode != 0:
-                raise RuntimeError(p.stdout[-400:] + p.stderr[-400:])
-            m = re.search(r"You just simulated (\d+) reactions", p.stdout)
-            return wall, int(m.group(1)) if m else -1
-
-        start = min((go(TINY_T, 1)[0] for _ in range(3)), key=lambda x: x[0])
-        wall, events = go(T, 12345)
-    return _peer_row("NFsim (network-free, .bngl)", wall, start, events, "NFsim report")
+        def one(t_end, seed):
+            cmd = [tools.nfsim, "-xml", xml, "-sim", repr(t_end), "-oSteps", "10",
+                   "-seed", str(seed), "-gml", "5000000", "-cb", "-o", Path(wd) / "nf.gdat"]
+            out = run_process(cmd, timeout=3600, memory_limit_bytes=limit)
+            if out["returncode"] != 0:
+                raise RuntimeError(out["stdout"][-400:] + out["stderr"][-400:])
+            m = re.search(r"You just simulated (\d+) reactions", out["stdout"])
+            return out, int(m.group(1)) if m else None
+        return _process_peer("NFsim (network-free, .bngl)", one, target, "NFsim report",
+                             ours_events)
 
 
 def _sbml(name, wd):
@@ -187,24 +267,47 @@ def _sbml(name, wd):
     return Path(wd) / f"{name}_sbml.xml"
 
 
-def bench_roadrunner(name, T, ours_events):
+def _inprocess_peer(tool, load, run_traj, T, ours_events, target):
+    """A peer run inside this process: ``load()`` builds it once (start-up, timed
+    REPEATS times), ``run_traj(model, t_end, seed)`` runs one trajectory."""
+    ups = [timed(load) for _ in range(REPEATS)]
+    model = ups[-1][1]
+    startup = (_med([u[0][0] for u in ups]), _med([u[0][1] for u in ups]))
+    tiny = [timed(run_traj, model, TINY_T, 1 + i)[0] for i in range(REPEATS)]
+    t0 = (_med([x[0] for x in tiny]), _med([x[1] for x in tiny]))
+    (w1, _), _ = timed(run_traj, model, T, 999)
+    n = _n_for(w1, target)
+    per_w, per_c = [], []
+    for rep in range(REPEATS):
+        wall = cpu = 0.0
+        for k in range(n):
+            (w, c), _ = timed(run_traj, model, T, 1000 + 100 * rep + k)
+            wall += w - t0[0]
+            cpu += c - t0[1]
+        per_w.append(1e9 * wall / (n * ours_events))
+        per_c.append(1e9 * cpu / (n * ours_events))
+    return _row(tool, (startup[0] + t0[0], startup[1] + t0[1]), per_w, per_c, ours_events,
+                "nanokin mean count", n)
+
+
+def bench_roadrunner(name, T, ours_events, target):
     import roadrunner
     with tempfile.TemporaryDirectory(prefix="nk_bench_rr_") as wd:
         sbml = _sbml(name, wd)
+
         def load():
             rr = roadrunner.RoadRunner(str(sbml))
             rr.setIntegrator("gillespie")
-            integ = rr.getIntegrator()
-            integ.variable_step_size = False
-            integ.seed = 12345
+            rr.getIntegrator().variable_step_size = False
             return rr
-        t_load, rr = _timed(load)
-        t_tiny, _ = _timed(rr.simulate, 0.0, TINY_T, 2)
-        rr.reset()
-        t_run, _ = _timed(rr.simulate, 0.0, T, 11)
-    row = _peer_row(f"libroadrunner {roadrunner.__version__} gillespie", t_load + t_run,
-                    t_load + t_tiny, ours_events, "nanokin direct count")
-    return row
+
+        def traj(rr, t_end, seed):
+            rr.reset()
+            rr.getIntegrator().seed = seed
+            rr.simulate(0.0, t_end, 11)
+
+        return _inprocess_peer(f"libroadrunner {roadrunner.__version__} gillespie", load,
+                               traj, T, ours_events, target)
 
 
 def _gillespy_model(net, T):
@@ -232,47 +335,30 @@ def _gillespy_model(net, T):
     return m
 
 
-def bench_gillespy2_cpp(net, T, ours_events):
+def bench_gillespy2_cpp(net, T, ours_events, target):
     import gillespy2
     from gillespy2 import SSACSolver
-    def build():
-        model = _gillespy_model(net, T)
-        return model, SSACSolver(model=model)
-    t_build, (model, solver) = _timed(build)
-    t_tiny, _ = _timed(model.run, solver=solver, t=TINY_T, seed=1)
-    t_run, _ = _timed(model.run, solver=solver, t=T, seed=12345)
-    return _peer_row(f"GillesPy2 {gillespy2.__version__} SSACSolver (C++)", t_build + t_run,
-                     t_build + t_tiny, ours_events, "nanokin direct count")
 
-
-def bench_gillespy2_numpy(net, T, ours_events, budget_s):
-    import gillespy2
-    from gillespy2 import NumPySSASolver
-    def build():
+    def load():
         model = _gillespy_model(net, T)
-        return model, NumPySSASolver(model=model)
-    t_build, (model, solver) = _timed(build)
-    t_tiny, _ = _timed(model.run, solver=solver, t=TINY_T, seed=1)
-    t_run, res = _timed(model.run, solver=solver, t=T, seed=12345, timeout=budget_s)
-    tool = f"GillesPy2 {gillespy2.__version__} NumPySSASolver"
-    timed_out = getattr(res, "status", "") == "TIMEOUT" or t_run[0] >= budget_s
-    if timed_out:
-        row = _peer_row(tool, t_build + t_run, t_build + t_tiny, ours_events,
-                        "nanokin direct count", status=f"timeout after {budget_s} s "
-                        "(ns_per_event is a lower bound)")
-    else:
-        row = _peer_row(tool, t_build + t_run, t_build + t_tiny, ours_events,
-                        "nanokin direct count")
-    return row
+        solver = SSACSolver(model=model)
+        model.run(solver=solver, t=TINY_T, seed=1)   # the C++ build happens here
+        return model, solver
+
+    def traj(ms, t_end, seed):
+        ms[0].run(solver=ms[1], t=t_end, seed=seed)
+
+    return _inprocess_peer(f"GillesPy2 {gillespy2.__version__} SSACSolver (C++)", load,
+                           traj, T, ours_events, target)
 
 
 PEERS = [
-    ("BioNetGen", "bionetgen", lambda net, name, T, ev, q: bench_bionetgen(name, T, ev, 2)),
-    ("NFsim", "bionetgen", lambda net, name, T, ev, q: bench_nfsim(name, T)),
-    ("libroadrunner", "roadrunner", lambda net, name, T, ev, q: bench_roadrunner(name, T, ev)),
-    ("GillesPy2 C++", "gillespy2", lambda net, name, T, ev, q: bench_gillespy2_cpp(net, T, ev)),
-    ("GillesPy2 NumPy", "gillespy2",
-     lambda net, name, T, ev, q: bench_gillespy2_numpy(net, T, ev, NUMPY_BUDGET_S[int(q)])),
+    ("BioNetGen", "bionetgen", 10**9, lambda net, name, T, ev, tg: bench_bionetgen(name, T, ev, tg)),
+    ("NFsim", "bionetgen", 10**9, lambda net, name, T, ev, tg: bench_nfsim(name, T, ev, tg)),
+    ("libroadrunner", "roadrunner", ROADRUNNER_MAX_REACTIONS,
+     lambda net, name, T, ev, tg: bench_roadrunner(name, T, ev, tg)),
+    ("GillesPy2 C++", "gillespy2", GILLESPY2_MAX_REACTIONS,
+     lambda net, name, T, ev, tg: bench_gillespy2_cpp(net, T, ev, tg)),
 ]
 
 
@@ -302,62 +388,70 @@ def machine() -> str:
             f"{np.__version__}")
 
 
-def run(quick: bool = False, models=None, peers=None) -> dict:
+def run(quick: bool = False, models=None, peers=None, memory: bool = True) -> dict:
+    from sim.network import read_net
     rows, notes = [], [f"machine: {machine()}",
                        "load average at start (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg()]
-    repeats = 3
+    target = TARGET_S[int(quick)]
     models = models or list(END_TIMES)
     for name in models:
         if not (MODELS_DIR / f"{name}.net").exists():
             notes.append(f"{name}: model files not found in {MODELS_DIR}; skipped")
             continue
-        T = END_TIMES[name][1 if quick else 0]
-        net, ours = bench_nanokin(name, T, repeats)
-        best = min(ours.values(), key=lambda r: r["ns_per_event"])
-        ev = int(round(ours["direct"]["mean_events"]))
-        case = []
-        for r in ours.values():
-            r.pop("mean_events", None)
-            case.append(r)
-        for label, module, fn in PEERS:
+        T = END_TIMES[name]
+        T_CURRENT[0] = T
+        net = read_net(MODELS_DIR / f"{name}.net")
+        ours, ev = bench_nanokin(name, T, target)
+        if memory and name == "fceri_gamma2":
+            for m, r in ours.items():
+                r["peak_mb"] = nanokin_process(name, T, m)["peak_mb"]
+        case = list(ours.values())
+        for label, module, max_rx, fn in PEERS:
             if peers and label not in peers:
                 continue
             if not _installed(module):
                 notes.append(f"{name}: {label} not installed ({module}); skipped")
                 continue
-            if module == "gillespy2" and net.n_reactions > GILLESPY2_MAX_REACTIONS:
-                notes.append(f"{name}: {label} skipped ({net.n_reactions} reactions > "
-                             f"{GILLESPY2_MAX_REACTIONS}: its model set-up takes minutes)")
+            if net.n_reactions > max_rx:
+                notes.append(f"{name}: {label} not run ({net.n_reactions} reactions > "
+                             f"{max_rx}: its model set-up alone takes minutes)")
                 continue
             try:
-                case.append(fn(net, name, T, ev, quick))
+                case.append(fn(net, name, T, ev, target))
             except Exception as exc:  # noqa: BLE001  a failing peer is reported, not fatal
                 msg = str(exc).strip().splitlines()
                 notes.append(f"{name}: {label} failed: {msg[-1] if msg else type(exc).__name__}")
-        best_cpu = min(ours.values(), key=lambda r: r["cpu_ns_per_event"])
+        ok = [r for r in ours.values() if r["status"] == "ok"]
+        best = min(ok, key=lambda r: r["ns_per_event"])
+        best_cpu = min(ok, key=lambda r: r["cpu_ns_per_event"])
         for r in case:
             rows.append(dict(network=name, t_end=T, species=net.n_species,
                              reactions=net.n_reactions, **r,
+                             best_nanokin=best["tool"], best_nanokin_cpu=best_cpu["tool"],
                              ratio_peer_over_nanokin=r["ns_per_event"] / best["ns_per_event"],
                              cpu_ratio_peer_over_nanokin=r["cpu_ns_per_event"]
                              / best_cpu["cpu_ns_per_event"]))
         for key, label, b in (("ns_per_event", "wall", best), ("cpu_ns_per_event", "CPU", best_cpu)):
-            slower = [r for r in case if not r["tool"].startswith("nanokin")
+            faster = [r for r in case if not r["tool"].startswith("nanokin")
                       and r["status"] == "ok" and r[key] < b[key]]
             msg = f"{name} ({label} time): nanokin best = {b['tool']} {b[key]:.0f} ns/event"
-            if name in TARGET_NS:
-                tgt = TARGET_NS[name]
-                ok = b[key] <= tgt
-                msg += (f"; target <= {tgt:.0f} ns: {'met' if ok else 'MISSED'}"
-                        + ("" if ok else f" by {b[key] - tgt:.0f} ns "
-                           f"({100 * (b[key] / tgt - 1):.0f} %)"))
-            msg += ("; faster per event than every peer measured" if not slower else
-                    "; SLOWER than " + ", ".join(r["tool"] for r in slower))
+            if name in CATALYST_NS:
+                tgt = 2 * CATALYST_NS[name]
+                met = b[key] <= tgt
+                msg += (f"; target <= 2 x Catalyst's published {CATALYST_NS[name]:.0f} ns = "
+                        f"{tgt:.0f} ns: {'met' if met else 'MISSED'}"
+                        + ("" if met else f" by {b[key] - tgt:.0f} ns"))
+            msg += ("; faster per event than every peer measured" if not faster else
+                    "; SLOWER than " + ", ".join(r["tool"] for r in faster))
             notes.append(msg)
-    # parallel ensemble: thread-count independence and speed-up
+    if memory:
+        for method in ("direct", "rssa", "rssacr"):
+            out = nanokin_process(models[0], TINY_T, method, cold=True)
+            rows.append(dict(network=models[0], tool=f"nanokin {method} cold start",
+                             cold_start_s=out["wall_s"], cold_start_cpu_s=out["cpu_s"]))
     name = "multisite2" if "multisite2" in models else models[0]
     if (MODELS_DIR / f"{name}.net").exists():
-        T = END_TIMES[name][1] / (4 if quick else 1)
+        T = END_TIMES[name] / (4 if quick else 1)
         out, same = bench_threads(name, T, 8, "rssa")
         w1, w2 = out[1][0], out[max(out)][0]
         rows.append(dict(network=name, t_end=T, tool="nanokin rssa ensemble of 8",
@@ -369,25 +463,51 @@ def run(quick: bool = False, models=None, peers=None) -> dict:
 
 def markdown(rec: dict) -> str:
     """The rows of :func:`run` as a Markdown table (for RESULTS.md)."""
-    lines = ["| network | T | tool | start-up s (wall) | run s (wall) | events | events from "
-             "| ns/event wall | ns/event CPU | peer / nanokin best, wall | same, CPU | status |",
-             "|---|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---|"]
+    lines = ["| network | T | tool | start-up s (wall, fresh process) | trajectories x repeats | events per "
+             "trajectory | events from | ns/event wall (median) | ns/event CPU (median) | "
+             "spread wall / CPU (max/min) | peer / nanokin best, wall | same, CPU | peak MB | "
+             "status |",
+             "|---|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in rec["rows"]:
         if "ns_per_event" not in r:
             continue
+        peak = "" if r.get("peak_mb") is None else f"{r['peak_mb']:,.0f}"
         lines.append(f"| {r['network']} | {r['t_end']:g} | {r['tool']} | {r['startup_s']:.3g} | "
-                     f"{r['run_s']:.3g} | {r['events']:,} | {r['events_from']} | "
+                     f"{r['trajectories_per_repeat']} x {r['repeats']} | "
+                     f"{r['events_per_trajectory']:,.0f} | {r['events_from']} | "
                      f"{r['ns_per_event']:,.0f} | {r['cpu_ns_per_event']:,.0f} | "
+                     f"{r['spread_wall']:.2f} / {r['spread_cpu']:.2f} | "
                      f"{r['ratio_peer_over_nanokin']:.2f} | "
-                     f"{r['cpu_ratio_peer_over_nanokin']:.2f} | {r['status']} |")
-    extra = [r for r in rec["rows"] if "speedup" in r]
-    for r in extra:
+                     f"{r['cpu_ratio_peer_over_nanokin']:.2f} | {peak} | {r['status']} |")
+    cold = [r for r in rec["rows"] if "cold_start_s" in r]
+    if cold:
+        lines.append("")
+        lines.append("Cold start (fresh process, empty numba cache: the first run after "
+                     "installation compiles the kernels of the method it uses): "
+                     + "; ".join(f"{r['tool'].replace(' cold start', '')} "
+                                 f"{r['cold_start_s']:.1f} s wall ({r['cold_start_cpu_s']:.1f} "
+                                 "s CPU)" for r in cold) + f" ({cold[0]['network']}).")
+    for r in [r for r in rec["rows"] if "speedup" in r]:
         lines.append("")
         lines.append(f"Ensemble of 8 trajectories ({r['network']}, T = {r['t_end']:g}, "
                      f"{r['tool']}): 1 thread {r['threads_1_wall_s']:.3f} s, 2 threads "
                      f"{r['threads_2_wall_s']:.3f} s, speed-up {r['speedup']:.2f}, identical "
                      f"results: {r['identical_results']}.")
     return "\n".join(lines)
+
+
+def compare(a: dict, b: dict) -> list[tuple]:
+    """(network, tool, ratio in a, ratio in b, change) for the wall and CPU ratios of two
+    runs: the reproducibility check between consecutive runs."""
+    key = {(r["network"], r["tool"]): r for r in b["rows"] if "ns_per_event" in r}
+    out = []
+    for r in a["rows"]:
+        s = key.get((r.get("network"), r.get("tool")))
+        if s is None or "ns_per_event" not in r:
+            continue
+        for k in ("ratio_peer_over_nanokin", "cpu_ratio_peer_over_nanokin"):
+            out.append((r["network"], r["tool"], k, r[k], s[k], s[k] / r[k] - 1.0))
+    return out
 
 
 if __name__ == "__main__":
@@ -398,6 +518,7 @@ if __name__ == "__main__":
     ap.add_argument("--model", action="append", choices=list(END_TIMES))
     ap.add_argument("--peer", action="append", choices=[p[0] for p in PEERS])
     ap.add_argument("--json")
+    ap.add_argument("--compare", help="a JSON file of an earlier run: print ratio changes")
     a = ap.parse_args()
     rec = run(a.quick, a.model, a.peer)
     for row in rec["rows"]:
@@ -409,3 +530,8 @@ if __name__ == "__main__":
     print(markdown(rec))
     if a.json:
         Path(a.json).write_text(json.dumps(rec, indent=2, default=str))
+    if a.compare:
+        old = json.loads(Path(a.compare).read_text())
+        print()
+        for net, tool, k, x, y, d in compare(old, rec):
+            print(f"{net:13s} {tool:40s} {k:28s} {x:9.3g} -> {y:9.3g}  {100 * d:+.1f} %")

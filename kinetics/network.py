@@ -10,7 +10,8 @@ gives the settings explicitly::
     t_end_s = 10.0               # end time, in the model's time unit
     n_times = 101                # output times, evenly spaced from 0
     n_trajectories = 64
-    method = "auto"              # "direct", "rssa" or "auto"
+    method = "auto"              # "direct", "rssa", "rssacr" or "auto"
+    max_events = 1000000000      # event budget per trajectory (work estimate and stop)
     observables = []             # group names to record (empty: all groups)
     record_species = false       # also record every species count
 
@@ -40,25 +41,35 @@ from sim.validation import Row
 
 BENCHMARK_MODELS = benchmark_models_dir()
 
-# networks up to this many reactions run the direct method under method = "auto";
-# above it the rejection-based SSA is faster (benchmarks/RESULTS.md)
-AUTO_DIRECT_MAX_REACTIONS = 64
 _MAX_OUTPUT_VALUES = 200_000_000
 
 
 @dataclass(frozen=True)
 class NetworkSection:
-    file: str = spec(doc="BioNetGen .net file (a path relative to the experiment file)")
+    file: str = spec(path=True, doc="BioNetGen .net file, SBML file (.xml/.sbml, mass action) or BNGL "
+                          "model (.bngl, expanded by BNG2.pl); a path relative to the "
+                          "experiment file")
     t_end_s: float = spec(10.0, gt=0.0, le=1e12, unit="model time unit (s for the benchmark "
                           "models)", doc="end time of every trajectory")
     n_times: int = spec(101, ge=2, le=1_000_000, doc="output times, evenly spaced, t = 0 included")
     n_trajectories: int = spec(64, ge=1, le=10_000_000, doc="independent SSA trajectories")
-    method: str = spec("auto", choices=("auto", "direct", "rssa"),
-                       doc="direct method, rejection-based SSA, or auto (direct for networks "
-                           f"of up to {AUTO_DIRECT_MAX_REACTIONS} reactions)")
+    method: str = spec("auto", choices=("auto", "direct", "rssa", "rssacr", "ode"),
+                       doc="direct method, rejection-based SSA (rssa), RSSA with "
+                           "composition-rejection (rssacr), auto (rssacr from "
+                           "10 000 reactions, rssa below: the faster one in "
+                           "benchmarks/RESULTS.md), or ode (deterministic rate equations; "
+                           "n_trajectories is ignored)")
     observables: tuple[str, ...] = spec([], doc="group names to record; empty records all "
                                         "groups (or all species if the file has none)")
     record_species: bool = spec(False, doc="also record the count of every species")
+    ode_rtol: float = spec(1e-8, gt=0.0, le=0.1, doc="method = ode: relative tolerance")
+    ode_atol: float = spec(1e-8, gt=0.0, le=1e3, unit="molecules",
+                           doc="method = ode: absolute tolerance")
+    max_events: int = spec(1_000_000_000, ge=1, le=10**15,
+                           doc="event budget per trajectory: a run whose estimated work "
+                               "exceeds it is refused before it starts, and a trajectory "
+                               "reaching it (a network whose propensity explodes) stops "
+                               "the run with a message")
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,37 @@ class NetworkConfig:
                           "the output would not fit in memory")
 
 
+def read_network(path) -> "ReactionNetwork":  # noqa: F821
+    """A network from a BioNetGen ``.net`` file, an SBML file (``.xml``/``.sbml``,
+    mass action only) or a rule-based BNGL model (``.bngl``, expanded by BNG2.pl);
+    a :class:`ConfigError` naming the file (and line or reaction) on any problem."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".xml", ".sbml"):
+        from sim.sbml import read_sbml
+        return read_sbml(path)
+    if suffix == ".bngl":
+        import tempfile
+
+        from sim.bionetgen import ToolMissing, generate_network
+        from sim.network import read_net
+        if not path.is_file():
+            raise ConfigError(path, None, str(path), "a BNGL model file", "file not found")
+        try:
+            with tempfile.TemporaryDirectory(prefix="nanokin_bngl_") as wd:
+                return read_net(generate_network(path, workdir=wd))
+        except ToolMissing as exc:
+            raise ConfigError(path, None, str(path), "BNG2.pl from the bionetgen package "
+                              "(pip install bionetgen; BNG2.pl also needs perl, e.g. "
+                              "apt-get install perl)", f"cannot expand the BNGL model: {exc}"
+                              ) from None
+        except RuntimeError as exc:
+            raise ConfigError(path, None, str(path), "a BNGL model BNG2.pl can expand",
+                              f"BNG2.pl failed: {exc}") from None
+    from sim.network import read_net
+    return read_net(path)
+
+
 def _toml_text(path: Path, name: str) -> str:
     return (f'model = "network"\nname = "{name}"\nseed = 0\n\n[network]\n'
             f'file = "{path.as_posix()}"\n')
@@ -82,36 +124,50 @@ def _toml_text(path: Path, name: str) -> str:
 class NetworkModel(Model):
     name = "network"
     config_class = NetworkConfig
-    file_suffixes = (".net",)
+    file_suffixes = (".net", ".xml", ".sbml", ".bngl")
+
+    @property
+    def template_values(self) -> dict:
+        """Values of required keys for `nanokin new network`: a shipped benchmark network."""
+        from sim.paths import benchmark_models_dir
+        return {"network.file": str(benchmark_models_dir() / "multistate.net")}
+
+    def __init__(self):
+        super().__init__()
+        self.exporters = {"sbml": self._export_sbml, "bngl": self._export_bngl}
+
+    def _export_sbml(self, experiment, out):
+        from sim.sbml import write_sbml
+        write_sbml(self._network(experiment), out)
+
+    def _export_bngl(self, experiment, out):
+        from sim.network import write_bngl
+        try:
+            write_bngl(self._network(experiment), out)
+        except ValueError as exc:
+            raise ConfigError(experiment.path, "network.file", experiment.config.network.file,
+                              "observables with positive integer weights", str(exc)) from None
 
     # ------------------------------------------------------------------ input
     def load_file(self, path) -> Experiment:
         """An experiment with default settings for a ``.net`` file."""
         path = Path(path).resolve()
-        from sim.network import NetworkError, read_net
-        try:
-            read_net(path)
-        except NetworkError as exc:
-            raise ConfigError(path, None, exc.line or str(path),
-                              "a BioNetGen .net file of elementary mass-action reactions",
-                              exc.problem) from None
+        read_network(path)   # a ConfigError names the file, line or reaction and the rule
         return Experiment(model=self.name, name=path.stem,
                           description=f"SSA ensemble of the BioNetGen network {path.name}",
                           seed=0, config=NetworkConfig(network=NetworkSection(file=str(path))),
                           path=str(path), text=_toml_text(path, path.stem))
 
     def _network(self, experiment):
-        from sim.network import NetworkError, read_net
         cfg = experiment.config.network
         p = Path(cfg.file)
         if not p.is_absolute() and experiment.path:
             p = Path(experiment.path).parent / p
         try:
-            net = read_net(p)
-        except NetworkError as exc:
-            raise ConfigError(experiment.path, "network.file", cfg.file,
-                              "a readable BioNetGen .net file of mass-action reactions",
-                              exc.problem if exc.line is None else f"{exc}") from None
+            net = read_network(p)
+        except ConfigError as exc:
+            raise ConfigError(experiment.path, "network.file", cfg.file, exc.allowed,
+                              str(exc)) from None
         unknown = [o for o in cfg.observables if o not in net.observables]
         if unknown:
             raise ConfigError(experiment.path, "network.observables", unknown[0],
@@ -120,10 +176,36 @@ class NetworkModel(Model):
         return net
 
     # ------------------------------------------------------------------ run
+    def _check_work(self, experiment, net) -> None:
+        """Refuse, before any work, a run whose first-order work estimate (total
+        propensity at the initial state x t_end) exceeds the event budget, or whose
+        initial propensity is not finite."""
+        from sim.network import propensity_reference
+        cfg = experiment.config.network
+        with np.errstate(over="ignore", invalid="ignore"):
+            a = propensity_reference(net, net.initial)
+            a0 = float(np.sum(a))
+        if not math.isfinite(a0):
+            r = int(np.argmax(~np.isfinite(a)))
+            raise ConfigError(experiment.path, "network.file", cfg.file,
+                              "rate constants and counts whose propensities are finite",
+                              f"the propensity of reaction {r + 1} is {a[r]} at the initial "
+                              "state (rate constant x molecule counts overflow)")
+        estimate = a0 * cfg.t_end_s
+        if estimate > cfg.max_events:
+            raise ConfigError(experiment.path, "network.t_end_s", cfg.t_end_s,
+                              f"t_end_s <= {cfg.max_events / a0:.3g} for the budget "
+                              f"network.max_events = {cfg.max_events:,} (or a larger "
+                              "network.max_events)",
+                              f"work estimate ~{estimate:.3g} events per trajectory (total "
+                              f"propensity {a0:.3g} per time unit at the initial state x "
+                              f"t_end_s), ~{estimate * cfg.n_trajectories:.3g} events for "
+                              f"{cfg.n_trajectories} trajectories")
+
     def run(self, experiment, progress=None) -> Result:
         import time
 
-        from sim.ssa import simulate
+        from sim.ssa import auto_method, simulate
 
         cfg = experiment.config.network
         net = self._network(experiment)
@@ -136,13 +218,29 @@ class NetworkModel(Model):
             weights = np.vstack([weights, np.eye(net.n_species)]) if names else np.eye(net.n_species)
             names = names + [f"species/{i + 1}" for i in range(net.n_species)]
         compiled = net.compile().with_observables(weights)
+        if cfg.method == "ode":
+            return self._run_ode(experiment, net, compiled, names)
+        self._check_work(experiment, net)
         method = cfg.method
         if method == "auto":
-            method = "direct" if net.n_reactions <= AUTO_DIRECT_MAX_REACTIONS else "rssa"
+            method = auto_method(net.n_reactions)
         times = np.linspace(0.0, cfg.t_end_s, cfg.n_times)
         t0 = time.perf_counter()
-        ens = simulate(compiled, times, cfg.n_trajectories, seed=experiment.seed, method=method)
+        ens = simulate(compiled, times, cfg.n_trajectories, seed=experiment.seed, method=method,
+                       max_events=cfg.max_events)
         wall = time.perf_counter() - t0
+        if np.any(ens.stopped):
+            i = int(np.argmax(ens.stopped))
+            reached = times[~np.isnan(ens.values[i, :, 0])] if ens.values.shape[2] else times[:1]
+            t_stop = float(reached[-1]) if reached.size else 0.0
+            raise ConfigError(experiment.path, "network.max_events", cfg.max_events,
+                              "an event budget the network reaches t_end_s within (or a "
+                              "shorter network.t_end_s)",
+                              f"trajectory {i} used up its budget of {cfg.max_events:,} events "
+                              f"before t = {cfg.t_end_s:g} (last output time reached: "
+                              f"{t_stop:g}; {int(np.sum(ens.stopped > 0))} of "
+                              f"{cfg.n_trajectories} trajectories stopped): the propensities "
+                              "grow faster than the budget allows; no result was written")
 
         res = Result(model=self.name, solver={
             "method": method, "n_trajectories": cfg.n_trajectories, "seed": experiment.seed,
@@ -167,6 +265,42 @@ class NetworkModel(Model):
         res.note("ns_per_event", float(1e9 * wall / max(ens.events.sum(), 1)), "ns",
                  "wall time per event, all threads together (compilation included on a first "
                  "run)")
+        res.attrs["observable_names"] = [n for n in names if not n.startswith("species/")]
+        return res
+
+    def _run_ode(self, experiment, net, compiled, names) -> Result:
+        """method = "ode": the deterministic mass-action rate equations (sim.ode)."""
+        import time
+
+        from sim.ode import integrate
+        cfg = experiment.config.network
+        times = np.linspace(0.0, cfg.t_end_s, cfg.n_times)
+        t0 = time.perf_counter()
+        try:
+            sol = integrate(compiled, times, rtol=cfg.ode_rtol, atol=cfg.ode_atol)
+        except RuntimeError as exc:
+            raise ConfigError(experiment.path, "network.method", "ode",
+                              "a network the stiff solver integrates to t_end_s (or the "
+                              "stochastic methods)", str(exc)) from None
+        wall = time.perf_counter() - t0
+        res = Result(model=self.name, solver={
+            "method": "ode", "integrator": "scipy BDF, sparse Jacobian (sim.ode)",
+            "rtol": cfg.ode_rtol, "atol": cfg.ode_atol, "network_file": str(net.source),
+            "rate_law": "c * prod x^m (deterministic mass action, .net rate constants)",
+            **{k: v for k, v in sol.stats.items() if k not in ("rtol", "atol", "method")}})
+        res.add("time", times, "model time unit", "output times")
+        for k, name in enumerate(names):
+            vals = sol.observables[None, :, k]
+            label = name if name.startswith("species/") else f"observables/{name}"
+            res.add(label, vals, "molecules", f"{name}: deterministic solution (1, time)")
+            if not name.startswith("species/"):
+                res.add(f"mean/{name}", vals[0], "molecules", f"{name} (rate equations)")
+                res.add(f"sd/{name}", np.zeros(times.size), "molecules",
+                        "zero: deterministic solution")
+        res.note("n_species", net.n_species, "", "species in the network")
+        res.note("n_reactions", net.n_reactions, "", "reactions in the network")
+        res.note("ode_wall_s", wall, "s", "integration wall time (compilation included on a "
+                 "first run)")
         res.attrs["observable_names"] = [n for n in names if not n.startswith("species/")]
         return res
 

@@ -77,20 +77,17 @@ class DecayModel(Model):
         res.note("A_final", float(counts[-1]), "molecules", "A at t_end")
         return res
 
-    def plot(self, result, path) -> None:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+    def plot(self, result, path):
+        from sim.plotting import figure, save
 
-        fig, ax = plt.subplots(figsize=(5, 3.5))
+        fig, ax = figure(5.0, 3.5)
         ax.plot(result["time"], result["A"], "o", ms=3, label="simulated")
         ax.plot(result["time"], result["A_analytic"], "-", label="n0 exp(-kt)")
-        ax.set_xlabel("time / s")
-        ax.set_ylabel("A / molecules")
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel("A (molecules)")
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
+        save(fig, path)
+        return fig
 
 
 MODEL = DecayModel()

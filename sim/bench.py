@@ -28,6 +28,34 @@ def best_time(fn, repeat: int = 3):
     return best, out
 
 
+def cpu_seconds() -> float:
+    """CPU seconds of this process (all threads) plus its finished child processes."""
+    import resource
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + c.ru_utime + c.ru_stime
+
+
+def timed(fn, *args, **kw):
+    """((wall_s, cpu_s), result) of one call; CPU time includes finished children."""
+    t0, c0 = time.perf_counter(), cpu_seconds()
+    out = fn(*args, **kw)
+    return (time.perf_counter() - t0, cpu_seconds() - c0), out
+
+
+def median_time(fn, repeats: int = 5):
+    """Run ``fn`` ``repeats`` times (>= 5 for a stable figure on a shared machine);
+    returns (dict(wall_s, cpu_s medians, walls, cpus), last result).  The median, not the
+    best: a best-of-n follows the quietest moment of the machine and drifts between runs."""
+    import statistics
+    walls, cpus, out = [], [], None
+    for _ in range(max(1, repeats)):
+        (w, c), out = timed(fn)
+        walls.append(w)
+        cpus.append(c)
+    return dict(wall_s=statistics.median(walls), cpu_s=statistics.median(cpus),
+                walls=walls, cpus=cpus), out
+
+
 def discover() -> dict[str, Path]:
     bench_dir = repo_root() / "benchmarks"
     return {p.stem[len("bench_"):]: p for p in sorted(bench_dir.glob("bench_*.py"))}

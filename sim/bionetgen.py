@@ -85,3 +85,84 @@ def read_gdat(path: str | Path) -> tuple[list[str], np.ndarray]:
         header = fh.readline().lstrip("#").split()
     data = np.loadtxt(path, comments="#", ndmin=2)
     return header, data
+
+
+def available_memory_bytes() -> int | None:
+    """MemAvailable from /proc/meminfo (None where that file does not exist)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def run_process(cmd, *, stdin_text: str | None = None, timeout: float = 3600,
+                memory_limit_bytes: int | None = None, cwd=None, env=None) -> dict:
+    """Run one external program and measure it: returns dict(returncode, stdout, stderr,
+    wall_s, cpu_s (user + system of that process), peak_mb (its maximum resident set)).
+
+    ``memory_limit_bytes`` caps the program's address space (RLIMIT_AS), so a program
+    that would not fit in memory fails with an allocation error instead of pushing
+    the machine into swap or the OOM killer.  A program still running after
+    ``timeout`` seconds is killed (returncode -9)."""
+    import resource
+    import threading
+    import time
+
+    def limit():
+        if memory_limit_bytes:
+            resource.setrlimit(resource.RLIMIT_AS, (int(memory_limit_bytes),
+                                                    int(memory_limit_bytes)))
+
+    with tempfile.TemporaryDirectory(prefix="nanokin_proc_") as td:
+        fin = Path(td) / "in"
+        fin.write_text(stdin_text or "")
+        fout, ferr = Path(td) / "out", Path(td) / "err"
+        with fin.open("rb") as i, fout.open("wb") as o, ferr.open("wb") as e:
+            t0 = time.perf_counter()
+            proc = subprocess.Popen([str(c) for c in cmd], stdin=i, stdout=o, stderr=e,
+                                    cwd=cwd, env=env, preexec_fn=limit)
+            timer = threading.Timer(timeout, proc.kill)
+            timer.start()
+            try:
+                _, status, ru = os.wait4(proc.pid, 0)
+            finally:
+                timer.cancel()
+            wall = time.perf_counter() - t0
+            proc.returncode = os.waitstatus_to_exitcode(status)
+        return dict(returncode=proc.returncode, stdout=fout.read_text(errors="replace"),
+                    stderr=ferr.read_text(errors="replace"), wall_s=wall,
+                    cpu_s=ru.ru_utime + ru.ru_stime, peak_mb=ru.ru_maxrss / 1024.0)
+
+
+_ACTIONS = ("simulate", "simulate_ode", "simulate_ssa", "simulate_nf", "simulate_pla",
+            "generate_network", "generate_hybrid_model", "writeXML", "writeSBML", "writeMfile",
+            "writeMexfile", "writeNetwork", "writeModel", "writeBNGL", "setConcentration",
+            "setParameter", "saveConcentrations", "resetConcentrations", "saveParameters",
+            "resetParameters", "parameter_scan", "bifurcate", "visualize", "readFile",
+            "setModelName", "addConcentration", "writeFile", "writeSSC", "writeSSCcfg",
+            "writeLatex", "quit", "version", "setOption")
+
+
+def strip_actions(bngl_text: str) -> str:
+    """A BNGL model without its actions (``simulate(...)`` etc.), so that nanokin decides
+    what BNG2.pl does with it."""
+    import re
+    pat = re.compile(r"^\s*(" + "|".join(_ACTIONS) + r")\s*\(.*$", re.M)
+    return pat.sub("", bngl_text)
+
+
+def generate_network(bngl_path: str | Path, workdir: str | Path | None = None,
+                     timeout: float = 3600) -> Path:
+    """Expand a rule-based ``.bngl`` model into its reaction network with BNG2.pl
+    (``generate_network``); returns the path of the ``.net`` file written."""
+    bngl_path = Path(bngl_path)
+    text = strip_actions(bngl_path.read_text(encoding="utf-8"))
+    wd = run_bng2(text + "\ngenerate_network({overwrite=>1})\n", workdir=workdir,
+                  timeout=timeout, name=bngl_path.stem)
+    net = Path(wd) / f"{bngl_path.stem}.net"
+    if not net.exists():
+        raise RuntimeError(f"BNG2.pl wrote no network file ({net})")
+    return net

@@ -41,12 +41,10 @@ def _named_model(text: str):
 
 def _load(path: str):
     """An Experiment from a TOML file or a file another model reads (``.net`` ...)."""
-    from sim.config import load_experiment
+    from sim.config import check_input_file, load_experiment
     from sim.model import model_for_suffix
 
-    p = Path(path)
-    if not p.exists():
-        raise ConfigError(p, None, str(p), "an existing input file", "file not found")
+    p = check_input_file(path, "an experiment file (.toml) or a format a model reads")
     if p.suffix.lower() != ".toml":
         model = model_for_suffix(p.suffix.lower())
         if model is None:
@@ -57,6 +55,9 @@ def _load(path: str):
 
 
 # ----------------------------------------------------------------------------- run
+
+MAX_DRAWS = 10_000   # posterior draws of `run` (each one is a full model run)
+
 
 def _add_run(sub):
     p = sub.add_parser("run", help="run one experiment")
@@ -75,29 +76,36 @@ def _add_run(sub):
 def cmd_run(args) -> int:
     import dataclasses
 
+    from sim import interrupt
+    from sim.config import check_seed, safe_name
     from sim.model import get_model
-    from sim.store import now, write_result
+    from sim.store import check_output_path, now, output_lock, write_result
 
+    n_draws = 0 if args.no_uncertainty else args.draws
+    if not 0 <= n_draws <= MAX_DRAWS:
+        raise ConfigError("command line", "--draws", n_draws,
+                          f"a whole number from 0 to {MAX_DRAWS}")
     exp = _load(args.config)
     if args.seed is not None:
-        if args.seed < 0:
-            raise ConfigError("--seed", "seed", args.seed, "a whole number >= 0")
-        exp = dataclasses.replace(exp, seed=args.seed)
+        exp = dataclasses.replace(exp, seed=check_seed(args.seed, "command line", "--seed"))
     model = get_model(exp.model)
-    out = Path(args.output) if args.output else Path("results") / f"{exp.name}.h5"
-    started = now()
-    t0 = time.perf_counter()
-    result = model.run(exp)
-    wall = time.perf_counter() - t0
-    n_draws = 0 if args.no_uncertainty else args.draws
-    if n_draws < 0:
-        raise ConfigError("--draws", "draws", n_draws, "a whole number >= 0")
-    if n_draws and model.parameters is not None and model.parameters.free:
-        from sim.uncertainty import summary_intervals
-        print(f"posterior predictive: {n_draws} draws ...", file=sys.stderr, flush=True)
-        result.uncertainty = summary_intervals(model, exp, result, n_draws)
-    result.solver.setdefault("wall_time_s", round(wall, 4))
-    write_result(out, result, exp, started=started)
+    default = Path("results") / f"{safe_name(exp.name)}.h5"
+    out = check_output_path(Path(args.output) if args.output else default, inputs=(args.config,))
+    with output_lock(out):
+        if out.exists():
+            print(f"note: {out} exists; it will be replaced when this run finishes",
+                  file=sys.stderr)
+        started = now()
+        t0 = time.perf_counter()
+        result = model.run(exp)
+        wall = time.perf_counter() - t0
+        if n_draws and model.parameters is not None and model.parameters.free:
+            from sim.uncertainty import summary_intervals
+            print(f"posterior predictive: {n_draws} draws ...", file=sys.stderr, flush=True)
+            result.uncertainty = summary_intervals(model, exp, result, n_draws)
+        result.solver.setdefault("wall_time_s", round(wall, 4))
+        with interrupt.deferred():   # a Ctrl-C now lets the file be finished first
+            write_result(out, result, exp, started=started)
     print(f"{exp.model} / {exp.name}  ({wall:.2f} s)")
     if result.uncertainty:
         print(f"  {'':32s} {'point':>12s}  median [90 % interval over {n_draws} posterior draws]")
@@ -124,7 +132,11 @@ def cmd_run(args) -> int:
 # ----------------------------------------------------------------------------- validate
 
 def _add_validate(sub):
-    p = sub.add_parser("validate", help="compare the reference experiments with measured data")
+    p = sub.add_parser(
+        "validate", help="compare the reference experiments with measured data",
+        epilog="example: nanokin validate --quick   (writes results/report.html)\n"
+               "         nanokin validate --only growth --strict --json rows.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--only", action="append", choices=list(_model_names()),
                    help="validate only this model (repeatable); 'network' (the SSA engine "
                         "against BioNetGen) runs only when named here")
@@ -135,13 +147,50 @@ def _add_validate(sub):
     p.add_argument("--no-uncertainty", action="store_true", help="point estimates only")
     p.add_argument("--seed", type=int, default=0, help="seed of the posterior draws")
     p.add_argument("--cross-validate", action="store_true",
-                   help="refit each model leaving out one experimental series at a time and "
-                        "report how well the series left out is predicted")
+                   help="also refit each model leaving out one experimental series at a time "
+                        "and report how well the series left out is predicted")
+    p.add_argument("--strict", action="store_true",
+                   help="exit status 1 when any data row misses its tolerance (default: only "
+                        "failed checks, an incomplete run or an unwritten report fail)")
+    p.add_argument("--out", default="results", metavar="DIR",
+                   help="folder for the report and the reference runs (default results/)")
+    p.add_argument("--no-report", action="store_true",
+                   help="do not run the reference experiments or write DIR/report.html")
     p.set_defaults(func=cmd_validate)
 
 
+def _reference_experiments(name: str) -> list[Path]:
+    from sim.paths import model_inputs
+
+    folder = model_inputs(name)
+    return sorted(folder.glob("*.toml")) if folder.is_dir() else []
+
+
+def _write_reference_runs(model, name: str, out_dir: Path, step) -> list[str]:
+    """Run every shipped reference experiment of ``name`` and store it in OUT/name/; the
+    problems met (one line each), never an exception for one bad experiment."""
+    from sim.config import load_experiment
+    from sim.store import now, write_result
+
+    problems = []
+    for path in _reference_experiments(name):
+        step(f"reference run {path.stem}")
+        try:
+            exp = load_experiment(path)
+            started = now()
+            result = model.run(exp)
+            write_result(out_dir / name / f"{exp.name}.h5", result, exp, started=started)
+        except Exception as exc:  # reported on the page and in the terminal
+            problems.append(f"{name}/{path.name}: {type(exc).__name__}: {exc}")
+        step(None)
+    return problems
+
+
 def cmd_validate(args) -> int:
+    import inspect
+
     from sim.model import VALIDATED, get_model
+    from sim.progress import StageBar, kernels_cached
     from sim.store import now, provenance
     from sim.validation import format_table, write_json
 
@@ -149,41 +198,98 @@ def cmd_validate(args) -> int:
     draws = 0 if args.no_uncertainty else args.draws
     if draws < 0:
         raise ConfigError("--draws", "draws", draws, "a whole number >= 0")
-    rows, missing = [], []
+    out_dir = Path(args.out)
+    report = not args.no_report
+    if report and out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError("--out", "out", str(out_dir), "a folder (or a path that does not exist)")
+    rows, missing, sections, problems = [], [], [], []
     started = now()
+    models = []
     for name in names:
         try:
-            model = get_model(name)
+            models.append((name, get_model(name)))
         except KeyError:
             missing.append(name)
-            continue
-        t0 = time.perf_counter()
-        if args.cross_validate:
-            if model.parameters is None:
-                continue
-            from sim.fit import cross_validate
-            print(f"cross-validating {name} ...", file=sys.stderr, flush=True)
-            new = cross_validate(model, quick=args.quick, draws=max(draws, 1), seed=args.seed,
-                                 log=lambda m: print(m, file=sys.stderr, flush=True))
-        else:
-            print(f"validating {name} ...", file=sys.stderr, flush=True)
-            new = model.validate(quick=args.quick, draws=draws, seed=args.seed)
-        print(f"  {len(new)} rows in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-        rows.extend(new)
-    if args.cross_validate:
-        print("cross-validation: every row predicted by a fit that did not see its series")
+    if any(not kernels_cached(type(m).__module__.rpartition(".")[0] or type(m).__module__)
+           for _, m in models):
+        print("compiling kernels (first run only; cached afterwards)", file=sys.stderr, flush=True)
+    from sim.fit import validation_stages
+    total = sum(validation_stages(m, draws) for _, m in models)
+    if report:
+        total += sum(len(_reference_experiments(n)) + 1 for n, _ in models)
+    bar = StageBar(total)
+    from sim.report import ModelSection, collect_figures, posterior_figure
+    try:
+        for name, model in models:
+            step = bar.for_model(name)
+            t0 = time.perf_counter()
+            kw = {"quick": args.quick}
+            if "draws" in inspect.signature(model.validate).parameters:
+                kw.update(draws=draws, seed=args.seed)
+            if "step" in inspect.signature(model.validate).parameters:
+                kw["step"] = step
+            new = model.validate(**kw)
+            section = ModelSection(name, rows=new, parameters=model.parameters)
+            if args.cross_validate and model.parameters is not None:
+                from sim.fit import cross_validate
+                bar.step(f"{name}: cross-validation")
+                section.cv_rows = cross_validate(
+                    model, quick=args.quick, draws=max(draws, 1), seed=args.seed,
+                    log=lambda m: bar.bar.write(m, file=sys.stderr))
+            if report:
+                problems += _write_reference_runs(model, name, out_dir, step)
+                step("figures")
+                collect_figures(model, section, args.quick)
+                post = posterior_figure(model)
+                if post is not None:
+                    section.figures.append(post)
+                step(None)
+            section.seconds = time.perf_counter() - t0
+            bar.bar.write(f"{name}: {len(new)} rows in {section.seconds:.1f} s", file=sys.stderr)
+            rows.extend(new)
+            sections.append(section)
+    finally:
+        bar.close()
     print(format_table(rows))
+    cv_rows = [r for s in sections for r in s.cv_rows]
+    if cv_rows:
+        from sim.validation import summary_text
+        print("cross-validation (every row predicted by a fit that did not see its series): "
+              + summary_text(cv_rows))
     for name in missing:
         print(f"model '{name}' is not available in this installation", file=sys.stderr)
+    for line in problems:
+        print(f"warning: reference run failed: {line}", file=sys.stderr)
+    prov = provenance(started=started, extra={"command": "validate", "models": names,
+                                              "quick": args.quick, "draws": draws,
+                                              "seed": args.seed,
+                                              "cross_validate": args.cross_validate})
     if args.json_path:
-        prov = provenance(started=started, extra={"command": "validate", "models": names,
-                                                  "quick": args.quick, "draws": draws,
-                                                  "seed": args.seed,
-                                                  "cross_validate": args.cross_validate})
         write_json(args.json_path, rows, prov)
         print(f"rows written to {args.json_path}")
-    ok = rows and all(r.passed for r in rows) and not missing
-    return 0 if ok else 1
+        if cv_rows:
+            cv_path = Path(args.json_path).with_name(Path(args.json_path).stem + ".cv.json")
+            write_json(cv_path, cv_rows, prov)
+            print(f"cross-validated rows written to {cv_path}")
+    report_ok = True
+    if report:
+        from sim.report import write_report
+        notes = [f"Reference run failed: {line}" for line in problems]
+        try:
+            n_fig = write_report(out_dir / "report.html", sections, prov, notes=notes)
+            print(f"report: {out_dir / 'report.html'} ({n_fig} figures); "
+                  f"reference runs in {out_dir}/<model>/")
+        except OSError as exc:
+            print(f"nanokin: error: report not written ({exc})", file=sys.stderr)
+            report_ok = False
+    checks_ok = all(r.passed for r in rows if r.kind == "check")
+    data_ok = all(r.passed for r in rows if r.kind == "data")
+    complete = bool(rows) and not missing and not problems and report_ok
+    if not checks_ok:
+        print("exit status 1: a check row failed (numerics)", file=sys.stderr)
+    elif args.strict and not data_ok:
+        print("exit status 1 (--strict): a data row missed its tolerance", file=sys.stderr)
+    return 0 if (complete and checks_ok and (data_ok or not args.strict)) else 1
 
 
 # ----------------------------------------------------------------------------- fit
@@ -267,20 +373,9 @@ def _add_info(sub):
 
 
 def cmd_info(args) -> int:
-    import h5py
+    from sim.store import describe_safely
 
-    from sim.store import describe
-
-    p = Path(args.file)
-    if not p.exists():
-        raise ConfigError(p, None, str(p), "an existing nanokin result file (.h5)", "file not found")
-    try:
-        print(describe(p))
-    except (OSError, KeyError) as exc:
-        if isinstance(exc, OSError) and not h5py.is_hdf5(p):
-            raise ConfigError(p, None, p.name, "an HDF5 file written by nanokin",
-                              "not an HDF5 file") from None
-        raise
+    print(describe_safely(args.file))   # a file it cannot read: ConfigError saying why
     return 0
 
 
@@ -413,8 +508,12 @@ def cmd_suggest(args) -> int:
 # ----------------------------------------------------------------------------- keys
 
 def _add_keys(sub):
-    p = sub.add_parser("keys", help="list a model's experiment-file keys with units and defaults")
-    p.add_argument("model")
+    from sim.model import available_models
+    p = sub.add_parser("keys", help="list a model's experiment-file keys with units and defaults",
+                       epilog="example: nanokin keys growth   (nanokin new growth prints a "
+                              "runnable template)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", help="one of: " + ", ".join(available_models()))
     p.set_defaults(func=cmd_keys)
 
 
@@ -428,8 +527,59 @@ def cmd_keys(args) -> int:
     return 0
 
 
-COMMANDS = (_add_run, _add_validate, _add_fit, _add_params, _add_info, _add_export, _add_bench, _add_sweep,
+# ----------------------------------------------------------------------------- new
+
+def _add_new(sub):
+    from sim.model import available_models
+    p = sub.add_parser(
+        "new", help="print a commented experiment-file template for a model",
+        epilog="example: nanokin new growth > my_synthesis.toml && nanokin run my_synthesis.toml",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", help="one of: " + ", ".join(available_models()))
+    p.add_argument("-o", "--output", help="write the template to this file (refuses to "
+                                          "replace an existing file)")
+    p.set_defaults(func=cmd_new)
+
+
+def cmd_new(args) -> int:
+    from sim.template import template
+
+    name, _ = _named_model(args.model)
+    text = template(name)
+    if args.output:
+        out = Path(args.output)
+        if out.exists():
+            raise ConfigError("command line", "--output", str(out), "a path that does not exist",
+                              "will not replace an existing file")
+        out.write_text(text, encoding="utf-8")
+        print(f"wrote {out}; run it with: nanokin run {out}")
+    else:
+        print(text, end="")
+    return 0
+
+
+COMMANDS = (_add_run, _add_new, _add_validate, _add_fit, _add_params, _add_info, _add_export, _add_bench, _add_sweep,
             _add_suggest, _add_keys)
+
+
+#: an example for every subcommand's --help
+EXAMPLES = {
+    "run": "examples:\n  nanokin run inputs/growth/water_0p25.toml\n"
+           "  nanokin run inputs/network/multistate.net --seed 3 -o results/ms.h5",
+    "new": "example:\n  nanokin new growth > my_synthesis.toml && nanokin run my_synthesis.toml",
+    "validate": "examples:\n  nanokin validate --quick            (writes results/report.html)\n"
+                "  nanokin validate --only growth --strict --json rows.json",
+    "fit": "examples:\n  nanokin fit photodoping --seed 1 -o fits/photodoping.json\n"
+           "  nanokin fit growth --use precursor_ome_d --use precursor_oet_d --steps 40",
+    "params": "example:\n  nanokin params growth",
+    "info": "example:\n  nanokin info results/water_0p25.h5",
+    "export": "example:\n  nanokin export bngl inputs/ligand_exchange/tbbt18_pdt.toml -o tbbt18_pdt.bngl",
+    "bench": "examples:\n  nanokin bench --quick\n  nanokin bench --only ssa --json bench.json",
+    "sweep": "example:\n  nanokin sweep inputs/growth/water_0p25.toml --set synthesis.modulator_eq=0,3,6",
+    "suggest": "example:\n  nanokin suggest inputs/growth/water_0p25.toml "
+               "--vary synthesis.modulator_eq=0:10 --target mean_diameter_nm=20",
+    "keys": "example:\n  nanokin keys growth    (nanokin new growth prints a runnable template)",
+}
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -440,6 +590,10 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in COMMANDS:
         add(sub)
+    for name, p in sub.choices.items():
+        if name in EXAMPLES and not p.epilog:
+            p.epilog = EXAMPLES[name]
+            p.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
@@ -455,8 +609,11 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from sim.interrupt import terminate_as_interrupt
+
     try:
-        return int(args.func(args) or 0)
+        with terminate_as_interrupt():
+            return int(args.func(args) or 0)
     except ConfigError as exc:
         print(f"nanokin: error: {exc}", file=sys.stderr)
         return 2
@@ -465,9 +622,11 @@ def main(argv=None) -> int:
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`
         return 0
-    except KeyboardInterrupt:
-        print("nanokin: interrupted; finished results were kept", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        what = str(exc) or "interrupted (Ctrl-C)"
+        print(f"nanokin: {what}; work stopped, results finished before were kept, nothing "
+              "unfinished was written", file=sys.stderr)
+        return 143 if "SIGTERM" in what else 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -520,12 +520,10 @@ def load_fit(json_path: str | Path) -> FitResult:
     return FitResult(rec["model"], rec, samples, names, units)
 
 
-def corner_plot(result: FitResult, path: Path) -> None:
+def corner_plot(result: FitResult, path: Path):
     """Pairwise posterior of the free parameters (log-scale ones in log10)."""
     import corner
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from sim.store import atomic_path
 
@@ -540,7 +538,10 @@ def corner_plot(result: FitResult, path: Path) -> None:
     k = len(result.names)
     # titles (median and 90 % range above each histogram) overlap beyond ~5 parameters;
     # the dashed lines mark the same quantiles
-    fig = corner.corner(data, labels=labels, truths=truths, truth_color="tab:red",
+    k_axes = len(result.names)
+    fig = Figure(figsize=(2.0 * k_axes + 1.0, 2.0 * k_axes + 1.0))   # not attached to pyplot
+    fig.subplots(k_axes, k_axes)
+    fig = corner.corner(data, fig=fig, labels=labels, truths=truths, truth_color="tab:red",
                         quantiles=[0.05, 0.5, 0.95], show_titles=k <= 5, title_fmt=".3g",
                         max_n_ticks=3, label_kwargs={"fontsize": 9},
                         title_kwargs={"fontsize": 8})
@@ -552,26 +553,54 @@ def corner_plot(result: FitResult, path: Path) -> None:
     fig.suptitle(f"{result.model}: posterior of the free parameters (red: MAP)", fontsize=10)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, format="png", bbox_inches="tight")
-    plt.close(fig)
+    return fig
 
 
 # ----------------------------------------------------------------------------- validate
 
 def validate_model(model, *, quick: bool = False, draws: int = 0, seed: int = 0,
-                   progress=None) -> list:
-    """Data rows at the fitted point (+ intervals over ``draws`` posterior draws) and checks."""
+                   progress=None, step=None) -> list:
+    """Data rows at the fitted point (+ intervals over ``draws`` posterior draws) and checks.
+
+    ``step``: optional callable ``step(label)`` told when each stage starts (the fitted
+    point, each chunk of posterior draws, the checks) and ``step(None)`` when it ends, for a
+    progress display (see :func:`validation_stages` for their number)."""
+    say = step or (lambda label: None)
     obs = model.observations()
     table = model.parameters
     rec = table.fit_record()
     used = set(rec.get("observations_used", [])) if rec else set()
     ids = [o.id for o in obs]
+    say("fitted point")
     point = model.observables_batch([table.values()], ids, quick=quick)[0]
+    say(None)
     sims = []
     if draws and table.free:
-        sims = model.observables_batch(table.draws(draws, seed), ids,
-                                       quick=quick or bool(getattr(model, "interval_quick", False)))
+        sets = table.draws(draws, seed)
+        q = quick or bool(getattr(model, "interval_quick", False))
+        for a, b in _chunks(len(sets), draws):
+            say(f"posterior draws {a + 1}-{b} of {len(sets)}")
+            sims.extend(model.observables_batch(sets[a:b], ids, quick=q))
+            say(None)
     rows = data_rows(model.name, obs, point, used, sims)
-    return rows + list(model.checks(quick=quick, progress=progress))
+    say("checks")
+    checks = list(model.checks(quick=quick, progress=progress))
+    say(None)
+    return rows + checks
+
+
+def _chunks(n: int, draws: int) -> list[tuple[int, int]]:
+    """Up to four chunks of at least two draws each (progress without losing batching)."""
+    size = max(2, -(-draws // 4))
+    return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+
+def validation_stages(model, draws: int) -> int:
+    """How many ``step`` stages :func:`validate_model` reports for ``model``."""
+    if getattr(model, "parameters", None) is None:
+        return 1
+    n = len(_chunks(draws, draws)) if draws and model.parameters.free else 0
+    return 2 + n
 
 
 # ----------------------------------------------------------------------------- cross-validation

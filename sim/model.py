@@ -154,12 +154,20 @@ class Model:
     def checks(self, quick: bool = False, progress=None) -> list:
         return []
 
-    def validate(self, quick: bool = False, progress=None, draws: int = 0, seed: int = 0) -> list:
-        """Data rows (with ``draws`` posterior draws for the intervals) and checks."""
+    def validate(self, quick: bool = False, progress=None, draws: int = 0, seed: int = 0,
+                 step=None) -> list:
+        """Data rows (with ``draws`` posterior draws for the intervals) and checks.
+        ``step(label)`` / ``step(None)``: stage start / end, for a progress display."""
         if self.parameters is None:
-            return self.checks(quick=quick, progress=progress)
+            if step:
+                step("checks")
+            rows = self.checks(quick=quick, progress=progress)
+            if step:
+                step(None)
+            return rows
         from sim.fit import validate_model
-        return validate_model(self, quick=quick, draws=draws, seed=seed, progress=progress)
+        return validate_model(self, quick=quick, draws=draws, seed=seed, progress=progress,
+                              step=step)
 
     def summaries(self, experiments, quantities=None, values_list=None) -> list:
         """One :class:`PointSummary` per experiment (see the module docstring).
@@ -208,8 +216,13 @@ def _table() -> dict[str, str]:
     return table
 
 
-def available_models() -> list[str]:
-    return sorted(_table())
+#: registered for the test suite, never listed to users
+HIDDEN = ("toy",)
+
+
+def available_models(include_hidden: bool = False) -> list[str]:
+    """Registered model names (without the internal test models unless asked)."""
+    return sorted(n for n in _table() if include_hidden or n not in HIDDEN)
 
 
 @lru_cache(maxsize=None)
@@ -230,7 +243,7 @@ def get_model(name: str) -> Model:
 
 def model_for_suffix(suffix: str) -> Model | None:
     """The model that reads input files ending in ``suffix`` (e.g. ``.net``), if any."""
-    for name in available_models():
+    for name in available_models(include_hidden=True):
         try:
             m = get_model(name)
         except KeyError:

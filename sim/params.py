@@ -316,7 +316,7 @@ class ParameterTable:
     # --- experiment-file overrides
     def check_overrides(self, table: Mapping, file=None) -> dict[str, float]:
         """Validate a ``[parameters]`` table; raise ConfigError naming the offending key."""
-        from sim.config import ConfigError
+        from sim.config import DEFAULT_LIMIT, ConfigError
 
         if not isinstance(table, Mapping):
             raise ConfigError(file, "parameters", table, "a table of parameter = number",
@@ -332,6 +332,8 @@ class ParameterTable:
                 raise ConfigError(file, f"parameters.{key}", value,
                                   f"a finite number (unit: {p.unit or '1'})", "wrong type")
             lo, hi = p.bounds
+            lo = lo if math.isfinite(lo) else -DEFAULT_LIMIT   # no bound of its own: the
+            hi = hi if math.isfinite(hi) else DEFAULT_LIMIT    # default limit of every number
             if not (lo <= value <= hi):
                 raise ConfigError(file, f"parameters.{key}", value,
                                   f"a number >= {lo:g} and <= {hi:g} (unit: {p.unit or '1'})",

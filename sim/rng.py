@@ -15,14 +15,26 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["stream_states", "child_seeds", "next_u64", "uniform", "exponential", "normal",
+__all__ = ["stream_states", "child_seeds", "seed_sequence", "MAX_SEED", "next_u64", "uniform", "exponential", "normal",
            "poisson"]
+
+
+MAX_SEED = 2**63 - 1   # seeds are stored as signed 64-bit integers (sim.config.check_seed)
+
+
+def seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
+    """``SeedSequence(seed)`` for a seed 0 <= seed <= 2**63 - 1 (ValueError otherwise)."""
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) \
+            or not 0 <= int(seed) <= MAX_SEED:
+        raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1, got {seed!r}")
+    return np.random.SeedSequence(int(seed))
 
 
 def child_seeds(seed: int | np.random.SeedSequence, n: int) -> list[np.random.SeedSequence]:
     """``n`` independent child seed sequences of ``seed``."""
-    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    return ss.spawn(n)
+    return seed_sequence(seed).spawn(n)
 
 
 def stream_states(seed: int | np.random.SeedSequence, n: int) -> np.ndarray:

@@ -5,14 +5,20 @@ Layout of a result file::
     /                       attrs: nanokin_version, model, experiment, seed, config_text,
                                    git_revision, host, started, finished, solver (JSON)
     /data/<name>            datasets; attrs: unit, doc  (names may contain '/' groups)
-    /summary/<name>         scalar datasets; attrs: unit, doc
+    /summary/<name>         scalar datasets; attrs: unit, doc, and for a value that is
+                            undefined for the run (NaN) reason (Result.reasons)
     /uncertainty/<name>     [5 %, 50 %, 95 %] quantiles of a summary value over posterior
                             draws; attrs: unit, n_draws
     /parameters/<name>      every parameter value the run used; attrs: unit, kind, source
                             (the fit behind them: file attrs fit_file, fit_sha256, fit_commit)
 
-Files are written to a temporary name beside the target and renamed on success,
-so a crash never leaves a half-written result under the real name.
+Files are written to a temporary name beside the target (``.NAME.h5.tmpPID``) and
+renamed on success, so a crash never leaves a half-written result under the real name;
+leftovers of a crashed writer (its PID no longer running) are removed by the next write
+of the same output.  While a result is computed and written its output is locked
+(:class:`output_lock`, an advisory ``flock`` on ``.NAME.h5.lock`` that the operating
+system releases when the holder dies): a second writer of the same output is refused
+with a message naming the process that holds it.
 
 Every group is also a netCDF-4 group: ``xarray.open_dataset(path, engine="h5netcdf",
 group="data")`` (or ``"summary"``, ``"uncertainty"``, ``"parameters"``, ``"data/pxrd"``
@@ -29,6 +35,8 @@ import json
 import os
 import platform
 import subprocess
+import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,9 +45,12 @@ import h5py
 import numpy as np
 
 import sim
+from sim.config import ConfigError
 
 __all__ = ["Quantity", "Result", "write_result", "read_result", "describe", "provenance",
-           "atomic_path", "git_revision", "now", "cf_units"]
+           "atomic_path", "output_lock", "OutputBusy", "clean_leftovers", "check_output_path",
+           "open_result", "describe_safely", "UnreadableResult",
+           "git_revision", "now", "cf_units"]
 
 
 @dataclass
@@ -64,6 +75,7 @@ class Result:
     fit: dict[str, Any] = field(default_factory=dict)              # fit file, hash, commit
     parameter_info: dict[str, Any] = field(default_factory=dict)   # name -> sim.params.Parameter
     uncertainty: dict[str, Quantity] = field(default_factory=dict)  # name -> [q05, q50, q95]
+    reasons: dict[str, str] = field(default_factory=dict)   # summary name -> why it is missing
 
     def add(self, name: str, values, unit: str = "", doc: str = "") -> None:
         self.arrays[name] = Quantity(np.asarray(values), unit, doc)
@@ -137,25 +149,186 @@ def provenance(experiment=None, *, seed=None, solver=None, started=None, extra=N
     return rec
 
 
+class OutputBusy(ConfigError):
+    """The output is being written by another process."""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return pid > 0
+    return True
+
+
+_held: dict[str, list] = {}   # lock path -> [fd, depth]: output_lock is reentrant per process
+
+
+class output_lock:
+    """Hold the output ``path`` for writing (context manager; reentrant in one process).
+
+    An advisory lock (``fcntl.flock``) on ``.NAME.lock`` beside the output; the lock
+    file holds the PID of the writer and is removed on release.  The operating system
+    drops the lock when its holder dies, so a crash never leaves the output locked.
+    Another process holding it: :class:`OutputBusy` (a ConfigError naming the PID)
+    at once, or after ``wait`` seconds of retrying.  Without ``fcntl`` (Windows) the
+    lock does nothing.
+    """
+
+    def __init__(self, path: str | Path, wait: float = 0.0):
+        self.path = Path(path)
+        self.lock = self.path.with_name(f".{self.path.name}.lock")
+        self.wait = wait
+
+    def __enter__(self) -> "output_lock":
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        key = str(self.lock.parent.resolve() / self.lock.name)
+        if key in _held:
+            _held[key][1] += 1
+            self._key = key
+            return self
+        deadline = time.monotonic() + self.wait
+        while True:
+            fd = os.open(self.lock, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                try:
+                    holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+                finally:
+                    os.close(fd)
+                if time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    continue
+                raise OutputBusy(self.path, None, str(self.path),
+                                 "an output no other run is writing (wait for that run to "
+                                 "finish, or choose another output with -o)",
+                                 f"being written by another nanokin process (PID {holder})"
+                                 ) from None
+            # the holder before us may have removed the file after we opened it: retry
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.lock).st_ino
+            except FileNotFoundError:
+                same = False
+            if not same:
+                os.close(fd)
+                continue
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())
+            _held[key] = [fd, 1]
+            self._key = key
+            return self
+
+    def __exit__(self, *exc):
+        key = getattr(self, "_key", None)
+        if key is None or key not in _held:
+            return False
+        _held[key][1] -= 1
+        if _held[key][1] == 0:
+            fd = _held.pop(key)[0]
+            try:
+                os.unlink(self.lock)
+            except FileNotFoundError:
+                pass
+            os.close(fd)
+        return False
+
+
+def clean_leftovers(path: str | Path) -> list[Path]:
+    """Remove ``.NAME.tmpPID`` files of ``path`` whose writer (PID) is no longer running;
+    returns the paths removed."""
+    path = Path(path)
+    removed = []
+    try:
+        candidates = list(path.parent.glob(f".{glob_escape(path.name)}.tmp*"))
+    except OSError:
+        return removed
+    prefix = f".{path.name}.tmp"
+    for p in candidates:
+        pid_text = p.name[len(prefix):]
+        if not pid_text.isdigit():
+            continue
+        pid = int(pid_text)
+        if pid != os.getpid() and _pid_alive(pid):
+            continue
+        try:
+            p.unlink()
+            removed.append(p)
+        except OSError:
+            pass
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    import glob
+
+    return glob.escape(name)
+
+
+def check_output_path(path: str | Path, inputs: tuple = ()) -> Path:
+    """Refuse, before any work, an output that cannot be written: a directory, one of the
+    run's own input files, a folder that cannot be created or written."""
+    p = Path(path)
+    allowed = "a writable result file path (e.g. results/NAME.h5)"
+    if p.is_dir():
+        raise ConfigError(p, None, str(p), allowed, "a directory, not a file")
+    if p.exists() and not p.is_file():
+        raise ConfigError(p, None, str(p), allowed, "not a regular file")
+    for src in inputs:
+        try:
+            if p.exists() and Path(src).exists() and p.samefile(src):
+                raise ConfigError(p, None, str(p), allowed + " other than the input file",
+                                  "the output would replace the input")
+        except OSError:
+            pass
+    parent = p.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(p, None, str(parent), allowed,
+                          f"cannot create the folder ({exc.strerror})") from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(p, None, str(parent), allowed, "the folder is not writable")
+    return p
+
+
 class atomic_path:
-    """Context manager yielding a temporary path that is renamed to ``path`` on success."""
+    """Context manager yielding a temporary path that is renamed to ``path`` on success.
+
+    Holds :class:`output_lock` on ``path`` meanwhile and first removes leftovers of
+    crashed writers (:func:`clean_leftovers`); ``removed`` lists them."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.tmp = self.path.with_name(f".{self.path.name}.tmp{os.getpid()}")
+        self.removed: list[Path] = []
 
     def __enter__(self) -> Path:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = output_lock(self.path)
+        self._lock.__enter__()
+        self.removed = clean_leftovers(self.path)
+        for p in self.removed:
+            print(f"note: removed {p}, left by an interrupted write", file=sys.stderr)
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            try:
-                self.tmp.unlink()
-            except FileNotFoundError:
-                pass
+        try:
+            if exc_type is None:
+                os.replace(self.tmp, self.path)
+            else:
+                try:
+                    self.tmp.unlink()
+                except FileNotFoundError:
+                    pass
+        finally:
+            self._lock.__exit__(exc_type, exc, tb)
         return False
 
 
@@ -246,6 +419,8 @@ def write_result(path: str | Path, result: Result, experiment=None, *, started=N
             summ = f.create_group("summary")
             for name, q in result.summary.items():
                 _write_quantity(summ, name, q)
+                if result.reasons.get(name):          # a missing (NaN) value says why
+                    summ[name].attrs["reason"] = str(result.reasons[name])
             if result.uncertainty:
                 unc = f.create_group("uncertainty")
                 unc.attrs["quantiles"] = [0.05, 0.5, 0.95]
@@ -288,18 +463,72 @@ def _read_group(group: h5py.Group, prefix: str = "") -> dict[str, Quantity]:
     return out
 
 
+def _leftover_hint(path: Path) -> str:
+    name = path.name
+    if name.startswith(".") and ".tmp" in name and name.rsplit(".tmp", 1)[1].isdigit():
+        pid = int(name.rsplit(".tmp", 1)[1])
+        state = "still running" if _pid_alive(pid) else "no longer running"
+        return (f" (this is the unfinished file of a write by process {pid}, {state}; "
+                "it is removed by the next write of the same output)")
+    return ""
+
+
+def open_result(path: str | Path) -> h5py.File:
+    """``h5py.File(path, 'r')``, or a ConfigError saying why the file cannot be read
+    (missing, a directory, empty, not HDF5, truncated or damaged)."""
+    from sim.config import check_input_file
+
+    allowed = "an HDF5 result file written by nanokin"
+    p = check_input_file(path, allowed, max_bytes=1 << 62)
+    hint = _leftover_hint(p)
+    try:
+        is_hdf5 = h5py.is_hdf5(p)
+    except (OSError, ValueError):
+        is_hdf5 = False
+    if not is_hdf5:
+        raise ConfigError(p, None, p.name, allowed, "not an HDF5 file" + hint)
+    try:
+        return h5py.File(p, "r")
+    except (OSError, ValueError, RuntimeError) as exc:
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise ConfigError(p, None, p.name, allowed,
+                          f"truncated or damaged HDF5 file, cannot be opened ({reason})" + hint
+                          ) from None
+
+
+class UnreadableResult(OSError):
+    """A result file that cannot be read; the message says why (an ``OSError``, as h5py's
+    own errors are, so callers that handle those keep working)."""
+
+
 def read_result(path: str | Path) -> tuple[Result, dict]:
-    """Read a result file back: ``(Result, provenance dict)``."""
-    with h5py.File(path, "r") as f:
-        prov = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
-        arrays = _read_group(f["data"]) if "data" in f else {}
-        summary = _read_group(f["summary"]) if "summary" in f else {}
-        uncertainty = _read_group(f["uncertainty"]) if "uncertainty" in f else {}
-        parameters = ({k: float(v[()]) for k, v in f["parameters"].items()}
-                      if "parameters" in f else {})
-    solver = json.loads(prov.get("solver", "{}") or "{}")
+    """Read a result file back: ``(Result, provenance dict)``; a file that cannot be read
+    raises :class:`UnreadableResult` naming the file and why (see :func:`open_result`)."""
+    path = Path(path)
+    try:
+        f = open_result(path)
+    except ConfigError as exc:
+        raise UnreadableResult(str(exc)) from None
+    with f:
+        try:
+            prov = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+            arrays = _read_group(f["data"]) if "data" in f else {}
+            summary = _read_group(f["summary"]) if "summary" in f else {}
+            reasons = ({k: str(v.attrs["reason"]) for k, v in f["summary"].items()
+                        if "reason" in v.attrs} if "summary" in f else {})
+            uncertainty = _read_group(f["uncertainty"]) if "uncertainty" in f else {}
+            parameters = ({k: float(v[()]) for k, v in f["parameters"].items()}
+                          if "parameters" in f else {})
+        except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
+            raise UnreadableResult(
+                f"{path}: damaged contents ({type(exc).__name__}: {str(exc)[:200]})"
+                + _leftover_hint(path)) from None
+    try:
+        solver = json.loads(prov.get("solver", "{}") or "{}")
+    except (TypeError, ValueError):
+        solver = {}
     attrs = {k[len("result_"):]: v for k, v in prov.items() if k.startswith("result_")}
-    res = Result(model=str(prov.get("model", "")), arrays=arrays, summary=summary,
+    res = Result(model=str(prov.get("model", "")), arrays=arrays, summary=summary, reasons=reasons,
                  solver=solver, attrs=attrs, parameters=parameters, uncertainty=uncertainty)
     return res, prov
 
@@ -312,41 +541,259 @@ def _fmt_value(v: Any) -> str:
     return str(v)
 
 
+#: ``nanokin info`` prints values of datasets/attributes with at most this many elements
+#: (shapes otherwise) and lists at most MAX_LISTED objects: it never reads a whole dataset.
+SMALL = 16
+MAX_LISTED = 2000
+_PROVENANCE_KEYS = ["model", "experiment", "seed", "nanokin_version", "git_revision", "host",
+                    "platform", "python", "numpy", "numba", "scipy", "started", "finished",
+                    "config_path"]
+
+
+def _problem(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0][:120] if str(exc) else ""
+    return f"(cannot read: {type(exc).__name__}{': ' + text if text else ''})"
+
+
+def _attr(obj, name: str, small: int = SMALL, max_chars: int = 200_000):
+    """One attribute of ``obj``, read only if small (shape/type text otherwise)."""
+    try:
+        aid = h5py.h5a.open(obj.id, name.encode())
+        shape = aid.shape or ()
+        n = int(np.prod(shape)) if shape else 1
+        if n > small:
+            return f"<array {shape} {aid.dtype}>"
+        v = obj.attrs[name]
+    except Exception as exc:  # any HDF5 oddity: say so, go on
+        return _problem(exc)
+    if isinstance(v, bytes):
+        v = v.decode("utf-8", errors="replace")
+    if isinstance(v, str) and len(v) > max_chars:
+        v = v[:max_chars] + f"... ({len(v)} characters)"
+    return v
+
+
+def _text(v) -> str:
+    from sim.config import _printable
+
+    return _printable(_fmt_value(v)).replace("\n", " ")
+
+
+def _dataset_line(name: str, ds, width: int = 32) -> str:
+    """One dataset: its value if small, else shape and type; unit and doc."""
+    try:
+        shape, dtype = ds.shape, ds.dtype
+    except Exception as exc:
+        return f"  {name:{width}s} {_problem(exc)}"
+    unit = _attr(ds, "unit") if "unit" in ds.attrs else ""
+    doc = _attr(ds, "doc") if "doc" in ds.attrs else ""
+    n = int(np.prod(shape)) if shape else 1
+    if shape is None:
+        shown = "(empty)"
+    elif n <= SMALL and dtype.kind in "biufcSOUV":
+        try:
+            v = ds[()]
+            if isinstance(v, bytes):
+                v = v.decode("utf-8", errors="replace")
+            if isinstance(v, np.ndarray) and v.dtype.kind in "SO":
+                v = [x.decode("utf-8", errors="replace") if isinstance(x, bytes) else x
+                     for x in v.ravel()]
+            if isinstance(v, np.ndarray) and v.ndim and v.dtype.kind in "fiu" and v.size > 1:
+                shown = np.array2string(v, precision=4, separator=", ", max_line_width=10_000)
+            else:
+                shown = _fmt_value(v)
+        except Exception as exc:
+            shown = _problem(exc)
+    else:
+        shown = f"{shape} {dtype}"
+    if "reason" in ds.attrs:                      # a missing value and why
+        shown = "missing"
+        doc = f"{doc} (missing: {_attr(ds, 'reason')})"
+    return f"  {name:{width}s} {_text(shown):>14s} {_text(unit):10s} {_text(doc)}"
+
+
+def _walk(group, prefix: str = "", budget: list | None = None):
+    """(path, object or problem text) of every object under ``group``; soft and external
+    links are named, not followed; at most MAX_LISTED objects."""
+    budget = budget if budget is not None else [MAX_LISTED]
+    try:
+        names = list(group.keys())
+    except Exception as exc:
+        yield prefix or "/", _problem(exc)
+        return
+    for name in names:
+        if budget[0] <= 0:
+            yield "...", f"more objects not listed (the first {MAX_LISTED} are shown)"
+            return
+        budget[0] -= 1
+        path = f"{prefix}/{name}" if prefix else name
+        try:
+            link = group.get(name, getlink=True)
+            if isinstance(link, h5py.SoftLink):
+                yield path, f"link to {link.path}"
+                continue
+            if isinstance(link, h5py.ExternalLink):
+                yield path, f"link to {link.filename}:{link.path} (not followed)"
+                continue
+            obj = group[name]
+        except Exception as exc:
+            yield path, _problem(exc)
+            continue
+        yield path, obj
+        if isinstance(obj, h5py.Group):
+            yield from _walk(obj, path, budget)
+
+
 def describe(path: str | Path) -> str:
-    """Human-readable provenance and contents of a result file (``nanokin info``)."""
-    res, prov = read_result(path)
+    """Human-readable provenance and contents of a result file (``nanokin info``).
+
+    Reads lazily: values are shown only for small datasets and attributes (shape and
+    type otherwise). Files written by other programs are listed as they are; what cannot
+    be read is named. A file that cannot be opened raises ConfigError."""
+    path = Path(path)
     lines = [f"nanokin result: {path}"]
-    keys = ["model", "experiment", "seed", "nanokin_version", "git_revision", "host", "platform",
-            "python", "numpy", "numba", "scipy", "started", "finished", "config_path"]
-    for k in keys:
-        if k in prov:
-            lines.append(f"  {k:16s} {prov[k]}")
-    for k, v in prov.items():
-        if k not in keys and k not in ("config_text", "solver") and not k.startswith("result_"):
-            lines.append(f"  {k:16s} {v}")
-    if res.solver:
-        lines.append("  solver settings:")
-        for k, v in res.solver.items():
-            lines.append(f"    {k} = {v}")
-    if res.summary:
-        lines.append("summary:")
-        for name, q in res.summary.items():
-            lines.append(f"  {name:32s} {_fmt_value(q.values):>14s} {q.unit:10s} {q.doc}")
-    if res.uncertainty:
-        lines.append("posterior predictive (median [5 %, 95 %]):")
-        for name, q in res.uncertainty.items():
-            lo, med, hi = np.asarray(q.values, float)
-            lines.append(f"  {name:32s} {med:.4g} [{lo:.4g}, {hi:.4g}] {q.unit}")
-    if res.parameters:
-        lines.append(f"parameters used ({len(res.parameters)}):")
-        for name, v in res.parameters.items():
-            lines.append(f"  {name:32s} {v:>14.6g}")
-    if res.arrays:
-        lines.append("datasets:")
-        for name, q in res.arrays.items():
-            arr = np.asarray(q.values)
-            lines.append(f"  {name:32s} {str(arr.shape):>14s} {q.unit:10s} {q.doc}")
-    if prov.get("config_text"):
-        lines.append("config:")
-        lines.extend("  | " + ln for ln in str(prov["config_text"]).rstrip().splitlines())
+    with open_result(path) as f:
+        try:
+            attr_names = list(f.attrs.keys())
+        except Exception as exc:
+            attr_names = []
+            lines.append(f"  attributes {_problem(exc)}")
+        prov = {k: _attr(f, k) for k in attr_names}
+        ours = "nanokin_version" in prov
+        if not ours:
+            lines[0] = f"HDF5 file: {path}"
+            lines.append("  not a nanokin result (no nanokin provenance attributes); "
+                         "its contents as they are:")
+        hint = _leftover_hint(path)
+        if hint:
+            lines.append("  note:" + hint)
+        for k in _PROVENANCE_KEYS:
+            if k in prov:
+                lines.append(f"  {k:16s} {_text(prov[k])}")
+        for k, v in prov.items():
+            if k not in _PROVENANCE_KEYS and k not in ("config_text", "solver") \
+                    and not k.startswith("result_"):
+                lines.append(f"  {_text(k):16s} {_text(v)}")
+        if isinstance(prov.get("solver"), str):
+            try:
+                solver = json.loads(prov["solver"] or "{}")
+            except ValueError:
+                solver = {"(unreadable)": prov["solver"][:200]}
+            if isinstance(solver, dict) and solver:
+                lines.append("  solver settings:")
+                lines.extend(f"    {_text(k)} = {_text(v)}" for k, v in solver.items())
+        listed = set()
+        sections = (("summary", "summary:"), ("uncertainty", "posterior predictive "
+                    "(5 %, 50 %, 95 % quantiles):"), ("parameters", "parameters used:"),
+                    ("data", "datasets:"))
+        for group_name, title in (sections if ours else ()):
+            grp = f.get(group_name) if group_name in f else None
+            if not isinstance(grp, h5py.Group):
+                continue
+            lines.append(title)
+            for name, obj in _walk(grp):
+                listed.add(f"{group_name}/{name}")
+                if isinstance(obj, h5py.Dataset):
+                    lines.append(_dataset_line(name, obj))
+                elif isinstance(obj, str):
+                    lines.append(f"  {_text(name):32s} {obj}")
+        others = [(n, o) for n, o in _walk(f) if n not in listed
+                  and not (ours and n in ("summary", "uncertainty", "parameters", "data"))
+                  and not (ours and n.split("/")[0] in ("summary", "uncertainty", "parameters",
+                                                          "data"))]
+        if others:
+            lines.append("contents:" if not ours else "other contents:")
+            for name, obj in others:
+                if isinstance(obj, h5py.Dataset):
+                    lines.append(_dataset_line(name, obj))
+                elif isinstance(obj, h5py.Group):
+                    lines.append(f"  {_text(name)}/")
+                else:
+                    lines.append(f"  {_text(name):32s} {obj}")
+        config = prov.get("config_text")
+        if isinstance(config, str) and config:
+            lines.append("config:")
+            lines.extend("  | " + _printable_line(ln) for ln in config.rstrip().splitlines())
     return "\n".join(lines)
+
+
+def _printable_line(text: str) -> str:
+    from sim.config import _printable
+
+    return _printable(text)
+
+
+def describe_safely(path: str | Path, timeout_s: float = 300.0) -> str:
+    """:func:`describe` in a forked child process (POSIX), so that a damaged file that
+    crashes or hangs the HDF5 library ends in a ConfigError, not in a dead process."""
+    import pickle
+    import signal as _signal
+
+    if not hasattr(os, "fork"):  # pragma: no cover - not POSIX
+        return describe(path)
+    from sim.config import check_input_file
+
+    p = check_input_file(path, "an HDF5 result file written by nanokin", max_bytes=1 << 62)
+    rfd, wfd = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        code = 0
+        try:
+            os.close(rfd)
+            try:
+                msg = ("ok", describe(p))
+            except ConfigError as exc:
+                msg = ("error", exc)
+            except BaseException as exc:
+                msg = ("crash", f"{type(exc).__name__}: {exc}")
+            data = pickle.dumps(msg)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(wfd, view):]
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(wfd)
+    chunks, deadline = [], time.monotonic() + timeout_s
+    import select
+
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                os.kill(pid, _signal.SIGKILL)
+                os.waitpid(pid, 0)
+                raise ConfigError(p, None, p.name, "an HDF5 result file written by nanokin",
+                                  f"reading it took longer than {timeout_s:g} s (damaged file?)")
+            ready, _, _ = select.select([rfd], [], [], min(left, 1.0))
+            if ready:
+                chunk = os.read(rfd, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    except BaseException:
+        try:
+            os.kill(pid, _signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+        raise
+    finally:
+        os.close(rfd)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status) or not chunks:
+        how = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+               else f"exit status {os.WEXITSTATUS(status)}")
+        raise ConfigError(p, None, p.name, "an HDF5 result file written by nanokin",
+                          f"damaged HDF5 file: the HDF5 library failed reading it ({how})"
+                          + _leftover_hint(p))
+    kind, payload = pickle.loads(b"".join(chunks))
+    if kind == "ok":
+        return payload
+    if kind == "error":
+        raise payload
+    raise ConfigError(p, None, p.name, "an HDF5 result file written by nanokin",
+                      f"damaged contents ({payload[:300]})" + _leftover_hint(p))

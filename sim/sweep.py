@@ -543,11 +543,20 @@ def sweep(exp: Experiment, grid: Grid, out: str | Path, *, quantities=None,
 
             # spawn: a fork of a process whose numba kernels already run OpenMP threads dies
             ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            from sim.interrupt import terminate_pool, worker_init
+
+            # workers ignore Ctrl-C and die with this process (even after SIGKILL)
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                       initializer=worker_init)
+            try:
                 futs = {pool.submit(_run_batch, exp.model, exp, items(idx), quantities): idx
                         for idx in batches}
                 for fut in as_completed(futs):
                     finished(futs[fut], fut.result())
+            except BaseException:
+                terminate_pool(pool)     # do not wait for running batches; parts stay
+                raise
+            pool.shutdown(wait=True)
         else:
             for idx in batches:
                 finished(idx, _run_batch(exp.model, exp, items(idx), quantities))

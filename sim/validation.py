@@ -151,21 +151,72 @@ def summary_counts(rows: list[Row]) -> dict:
             "with_interval": len(covered), "in_interval": sum(bool(r.in_interval) for r in covered)}
 
 
-def format_table(rows: list[Row], width: int = 36) -> str:
-    head = ("model", "experiment", "quantity", "measured", "simulated", "median [90 %]",
-            "deviation", "tolerance", "pass", "kind", "role", "in 90 %")
-    body = [(r.model, r.experiment, r.quantity, _txt(r.measured), _txt(r.simulated),
-             _interval_txt(r), r.deviation, r.tolerance, "PASS" if r.passed else "FAIL",
-             r.kind, r.role or "", "" if r.in_interval is None else ("yes" if r.in_interval else "no"))
-            for r in rows]
-    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h)
-              for i, h in enumerate(head)]
-    widths = [min(w, width) for w in widths]
-    fmt = "  ".join(f"{{:{w}.{w}s}}" for w in widths)
-    lines = [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
-    lines += [fmt.format(*b) for b in body]
-    lines.append(summary_text(rows))
+def format_table(rows: list[Row], width: int = 120) -> str:
+    """The rows as text at most ``width`` characters wide, one block per model.
+
+    Each row takes a title line (experiment · quantity) and a line of values (pass, kind,
+    whether the measurement is inside the 90 % interval, measured, simulated, median and
+    interval, deviation, tolerance). Cells that do not fit wrap onto further lines; no
+    value is ever cut."""
+    import textwrap
+
+    head = ("pass", "kind", "in 90%", "measured", "simulated", "median [90 %]",
+            "deviation", "tolerance")
+    lines = []
+    for model in dict.fromkeys(r.model for r in rows):
+        sel = [r for r in rows if r.model == model]
+        body = [("PASS" if r.passed else "FAIL",
+                 r.kind if r.kind == "check" else ("cal" if r.role == "calibration" else "held"),
+                 "" if r.in_interval is None else ("yes" if r.in_interval else "no"),
+                 _txt(r.measured) + (f" {r.unit}" if r.unit and isinstance(r.measured, float)
+                                     else ""),
+                 _txt(r.simulated), _interval_txt(r), r.deviation, r.tolerance)
+                for r in sel]
+        widths = _fit_widths(head, body, width - 2)
+        lines.append(f"== {model} " + "=" * max(0, min(width, 60) - len(model) - 4))
+        lines.extend("  " + x for x in _wrap_row(head, widths))
+        for r, b in zip(sel, body):
+            title = f"{r.experiment} · {r.quantity}"
+            lines.extend(textwrap.wrap(title, width, subsequent_indent="    ",
+                                       break_on_hyphens=False) or [title])
+            lines.extend("  " + x for x in _wrap_row(b, widths))
+    lines.extend(textwrap.wrap("kind: cal = data row used in the fit, held = data row not used "
+                               "in it, check = numerical self-check", width))
+    lines.extend(textwrap.wrap(summary_text(rows), width))
     return "\n".join(lines)
+
+
+def _fit_widths(head, body, width: int) -> list[int]:
+    """Column widths summing (with 2-space gaps) to at most ``width``: the widest columns
+    give way first, down to 6 characters (cells then wrap)."""
+    natural = [max([len(h)] + [len(b[i]) for b in body]) for i, h in enumerate(head)]
+    floor = [min(n, max(6, len(h))) for n, h in zip(natural, head)]
+    widths = list(natural)
+    budget = width - 2 * (len(head) - 1)
+    while sum(widths) > budget:
+        i = max(range(len(widths)), key=lambda k: widths[k] - floor[k])
+        if widths[i] <= floor[i]:
+            break
+        widths[i] -= 1
+    return widths
+
+
+def _wrap_cell(text: str, w: int) -> list[str]:
+    import textwrap
+
+    if len(text) <= w:
+        return [text]
+    return textwrap.wrap(text, w, break_long_words=True, break_on_hyphens=False) or [""]
+
+
+def _wrap_row(cells, widths) -> list[str]:
+    parts = [_wrap_cell(c, w) for c, w in zip(cells, widths)]
+    n = max(len(p) for p in parts)
+    out = []
+    for k in range(n):
+        out.append("  ".join((p[k] if k < len(p) else "").ljust(w)
+                             for p, w in zip(parts, widths)).rstrip())
+    return out
 
 
 def summary_text(rows: list[Row]) -> str:

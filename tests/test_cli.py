@@ -24,7 +24,8 @@ def test_registry_matches_pyproject():
 
     eps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["nanokin.models"]
     assert eps == _BUILTIN
-    assert "toy" in available_models()
+    assert "toy" in available_models(include_hidden=True)
+    assert "toy" not in available_models()
 
 
 def test_run_writes_h5_and_png(tmp_path, capsys):

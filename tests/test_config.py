@@ -2,6 +2,7 @@
 is allowed, before any work; random and malformed configs never produce a traceback."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pytest
@@ -141,3 +142,135 @@ def test_random_toy_runs_or_errors(n, k, t_end, n_times, n_streams):
         return
     res = model.run(exp)
     assert res["A"][0] == n and (res["A"] >= 0).all()
+
+
+# ----------------------------------------------------------------------------- edge cases
+
+def test_deeply_nested_arrays_are_a_config_error():
+    deep = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(ConfigError, match="nested") as info:
+        parse(f'model = "demo"\nx = {deep}\n')
+    assert info.value.file == "exp.toml"
+    moderately = "[" * 40 + "]" * 40       # readable by TOML, refused by the depth check
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        parse(f'model = "demo"\nx = {moderately}\n')
+
+
+@pytest.mark.parametrize("name", ["a\\u0000b", "../../x", "/abs/dir/evil", ".hidden", "-x",
+                                  "sp ace", "é", "x" * 101, "a/b", "a\\\\b", ""])
+def test_unsafe_names_are_refused(name):
+    with pytest.raises(ConfigError) as info:
+        parse(f'model = "demo"\nname = "{name}"\n')
+    assert info.value.key == "name" and "letters, digits" in info.value.allowed
+
+
+def test_default_name_from_file_is_made_safe():
+    e = parse_experiment('model = "demo"\n', file="/tmp/my run (2).toml", model_lookup=lookup)
+    assert e.name == "my_run__2_"
+
+
+@pytest.mark.parametrize("key", ["description", "conditions.modulator"])
+def test_control_characters_in_text_are_refused(key):
+    section_, _, k = key.rpartition(".")
+    text = 'model = "demo"\n' + (f"[{section_}]\n" if section_ else "") + f'{k} = "a\\u001b[31mb"\n'
+    with pytest.raises(ConfigError, match="control character U\\+001B") as info:
+        parse(text)
+    assert info.value.key == key
+    assert "\x1b" not in str(info.value)     # never printed raw
+
+
+@pytest.mark.parametrize("seed", [2**63, 2**70, -1, -(2**70), True, 1.5, "3"])
+def test_seeds_outside_int64_are_refused(seed):
+    value = str(seed).lower() if not isinstance(seed, str) else f'"{seed}"'
+    with pytest.raises(ConfigError, match="invalid seed") as info:
+        parse(f'model = "demo"\nseed = {value}\n')
+    assert "2**63 - 1" in info.value.allowed
+
+
+def test_largest_seed_is_accepted():
+    assert parse(f'model = "demo"\nseed = {2**63 - 1}\n').seed == 2**63 - 1
+
+
+@pytest.mark.parametrize("key,value", [("amount_mmol", "1e300"), ("amount_mmol", "1.0000001e12"),
+                                       ("times_h", "[1.0, 1e13]"), ("n", str(2**70)),
+                                       ("n", "9223372036854775807")])
+def test_default_upper_limit_on_numbers(key, value):
+    with pytest.raises(ConfigError, match="out of range") as info:
+        parse(f'model = "demo"\n[conditions]\n{key} = {value}\n')
+    assert "<= 1e+12" in info.value.allowed
+
+
+def test_default_limits_yield_to_the_spec_and_show_in_the_schema():
+    @dataclass(frozen=True)
+    class Big:
+        count: float = spec(1.0, unit="molecules", ge=0.0, le=math.inf)
+        rate_per_s: float = spec(1.0, unit="s^-1", gt=0.0)
+        shift_V: float = spec(0.0, unit="V")
+
+    assert build(Big, {"count": 1e30}).count == 1e30
+    with pytest.raises(ConfigError, match="out of range"):
+        build(Big, {"shift_V": -1e13})
+    rows = {r[0]: r[1] for r in describe_schema(Big)}
+    assert rows["rate_per_s"] == "a number > 0 and <= 1e+12 (unit: s^-1)"
+    assert rows["count"] == "a number >= 0 (unit: molecules)"
+    assert ">= -1e+12 and <= 1e+12" in rows["shift_V"]
+
+
+def test_too_long_list_is_refused():
+    with pytest.raises(ConfigError, match="wrong number of items"):
+        build(Cond, {"times_h": [1.0] * 100_001})
+
+
+def test_files_that_are_not_experiment_files(tmp_path):
+    from sim.config import load_experiment
+
+    cases = {"directory": tmp_path / "dir.toml", "empty file": tmp_path / "empty.toml",
+             "not UTF-8 text": tmp_path / "bin.toml", "not a regular file": "/dev/null",
+             "file not found": tmp_path / "missing.toml"}
+    cases["directory"].mkdir()
+    cases["empty file"].write_bytes(b"")
+    cases["not UTF-8 text"].write_bytes(b'model = "toy"\nname = "\xff\xfe"\n')
+    for problem, path in cases.items():
+        with pytest.raises(ConfigError) as info:
+            load_experiment(path)
+        assert problem in str(info.value) and str(path) in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        load_experiment(cases["not UTF-8 text"])
+    assert info.value.key == "line 2" and "offset 22" in str(info.value.value)
+
+
+def test_config_error_pickles():
+    import pickle
+
+    err = ConfigError("f.toml", "a.b", 3.0, "a number", "out of range")
+    back = pickle.loads(pickle.dumps(err))
+    assert str(back) == str(err) and back.key == "a.b"
+
+
+def test_parameter_overrides_without_bounds_get_the_default_limit():
+    text = 'model = "photocatalysis"\n[parameters]\nk_et_per_s = {}\n'
+    model = get_model("photocatalysis")
+    assert not math.isfinite(model.parameters["k_et_per_s"].bounds[1])
+    assert parse_experiment(text.format("1e9"), file="p.toml").parameters == {"k_et_per_s": 1e9}
+    with pytest.raises(ConfigError, match="out of range") as info:
+        parse_experiment(text.format("1e300"), file="p.toml")
+    assert info.value.key == "parameters.k_et_per_s" and "<= 1e+12" in info.value.allowed
+
+
+def test_relative_file_paths_are_read_from_the_experiment_files_folder(tmp_path, monkeypatch):
+    """A key declared as a path is resolved against the file's folder, not the cwd."""
+    from dataclasses import dataclass
+
+    from sim.config import build, spec
+
+    @dataclass(frozen=True)
+    class C:
+        f: str = spec("", path=True)
+
+    (tmp_path / "sub").mkdir()
+    exp = tmp_path / "sub" / "e.toml"
+    exp.write_text("")
+    monkeypatch.chdir("/")
+    assert build(C, {"f": "../data.csv"}, file=exp).f == str(tmp_path / "data.csv")
+    assert build(C, {"f": "/abs/x.csv"}, file=exp).f == "/abs/x.csv"
+    assert build(C, {"f": ""}, file=exp).f == ""

@@ -113,3 +113,46 @@ def test_from_reactions_matches_parser():
                          observables={"B": ["B"]})
     assert net.reactants == [(0, 0), (1,)]
     np.testing.assert_allclose(propensity_reference(net, np.array([4, 2])), [0.5 * 12, 0.2])
+
+
+def _with_species(block):
+    return MINI.replace("    1 A(a)  n0\n", block)
+
+
+def _with_rate(rate):
+    return MINI.replace("    3 3 1 k1\n", f"    3 3 1 {rate}\n")
+
+
+@pytest.mark.parametrize("text,needle,line", [
+    (_with_species("    x A(a)  n0\n"), "not an integer", 8),
+    (_with_species("    1 A(a)  1e300\n"), "outside", 8),
+    (_with_species("    1 A(a)  9.2e18\n"), "outside", 8),
+    (_with_species("    1 A(a)  -3\n"), "outside", 8),
+    (_with_rate("k1/0"), "division by zero", 15),
+    (_with_rate("10^400"), "overflow", 15),
+    (_with_rate("exp(1000)"), "overflow", 15),
+    (_with_rate("(-2)^0.5"), "complex", 15),
+    (_with_rate("min()"), "of nothing", 15),
+    (_with_rate("log(0)"), "log", 15),
+    (_with_rate("(" * 400 + "1" + ")" * 400), "nested", 15),
+    (_with_rate("+".join(["k1"] * 6000)), "longer", 15),
+    (MINI.replace("1 Atot  1,2*2", "1 Atot  1,-2*2"), "weight", 20),
+    (MINI.replace("1 Atot  1,2*2", "1 Atot  1,nan*2"), "weight", 20),
+    (MINI.replace("2 k2   k1*0.5^2", "2 k2   k1/(k1-k1)"), "division by zero", 4),
+])
+def test_invalid_entries_name_file_line_and_rule(text, needle, line):
+    from sim.config import ConfigError
+    with pytest.raises(ConfigError, match=needle) as info:
+        parse_net(text, file="bad.net")
+    err = info.value
+    assert err.file == "bad.net" and err.key == f"line {line}" and err.allowed
+
+
+def test_empty_file_and_directory_refused(tmp_path):
+    from sim.config import ConfigError
+    empty = tmp_path / "empty.net"
+    empty.write_text("")
+    with pytest.raises(ConfigError, match="empty"):
+        read_net(empty)
+    with pytest.raises(ConfigError, match="directory"):
+        read_net(tmp_path)

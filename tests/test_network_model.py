@@ -65,7 +65,7 @@ def test_toml_run_means_and_shapes(tmp_path, netfile):
     assert "mean/Yfree" not in res.arrays
     # X total (free + bound) is a birth-death process with mean kb/kd = 20 at stationarity
     assert abs(res["mean/Xtot"][-1] - 20.0) < 4 * np.sqrt(20.0 / 400)
-    assert res.solver["method"] == "direct"
+    assert res.solver["method"] == "rssa"   # auto on a small network
 
 
 @pytest.mark.parametrize("body,key", [
@@ -109,7 +109,7 @@ def test_cli_runs_net_file(tmp_path, netfile):
 def test_analytic_validation_rows_pass():
     from kinetics.network import analytic_rows
     rows = analytic_rows(quick=True)
-    assert len(rows) == 6
+    assert len(rows) == 9   # 3 rows per method
     assert all(r.passed for r in rows), [r for r in rows if not r.passed]
 
 
@@ -121,6 +121,42 @@ def test_multistate_agrees_with_bionetgen_ssa():
     if not tools_available() or not (BENCHMARK_MODELS / "multistate.net").exists():
         pytest.skip("BioNetGen or the benchmark models are not available")
     rows = bionetgen_rows("multistate", 10.0, quick=True, n_runs=120, n_ours=500)
-    assert len(rows) == 48
+    assert len(rows) == 72   # 24 rows per method
     failed = [r for r in rows if not r.passed]
     assert not failed, failed
+
+
+@pytest.mark.parametrize("net_text,body,key,needle", [
+    # a birth-death run to t = 1e12 would take ~5e13 events: refused before any work
+    (None, 't_end_s = 1e12\n', "network.t_end_s", "work estimate"),
+    # an exploding source A -> 2A passes the first-order estimate and hits the budget
+    ("begin species\n 1 A 10\nend species\nbegin reactions\n 1 1 1,1 1.0\nend reactions\n"
+     "begin groups\n 1 A 1\nend groups\n", 't_end_s = 30.0\nmax_events = 20000\n',
+     "network.max_events", "budget"),
+    # a rate constant times the counts overflows: infinite propensity
+    ("begin species\n 1 A 1e15\n 2 B 1e15\nend species\nbegin reactions\n 1 1,2 2 1e300\n"
+     "end reactions\n", '', "network.file", "overflow"),
+])
+def test_huge_work_refused_or_stopped_by_budget(tmp_path, netfile, net_text, body, key, needle):
+    from kinetics.network import MODEL
+    name = "bd.net"
+    if net_text:
+        name = "x.net"
+        (tmp_path / name).write_text(net_text)
+    exp = load_experiment(_toml(tmp_path, f'[network]\nfile = "{name}"\nn_trajectories = 4\n'
+                                          + body))
+    with pytest.raises(ConfigError, match=needle) as info:
+        MODEL.run(exp)
+    assert info.value.key == key
+
+
+def test_ode_method_run(tmp_path, netfile):
+    from kinetics.network import MODEL
+    exp = load_experiment(_toml(tmp_path, '[network]\nfile = "bd.net"\nt_end_s = 30.0\n'
+                                          'n_times = 4\nmethod = "ode"\n'))
+    res = MODEL.run(exp)
+    # rate equations at steady state: X = kb/kd = 20; XY/Y = kon X / kd = 0.2 with
+    # Y + XY = 3, so XY = 0.5 and X + XY = 20.5
+    assert res["observables/Xtot"].shape == (1, 4)
+    assert res["mean/Xtot"][-1] == pytest.approx(20.5, rel=1e-6)
+    assert res.solver["method"] == "ode"

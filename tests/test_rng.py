@@ -87,3 +87,19 @@ def test_toy_model_independent_of_thread_count():
     p = np.exp(-0.1 * res["time"])
     sd = np.sqrt(20000 * p * (1 - p)) + 1e-9
     assert np.all(np.abs(res["A"] - 20000 * p) <= 4 * sd + 1)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**63, 2**70, 1.5, True, "3"])
+def test_seeds_outside_int64_are_refused(seed):
+    with pytest.raises(ValueError, match="2\\*\\*63 - 1"):
+        stream_states(seed, 2)
+
+
+def test_largest_seed_gives_streams_and_matches_config_limit():
+    from sim.config import MAX_SEED as CONFIG_MAX
+    from sim.rng import MAX_SEED
+
+    assert MAX_SEED == CONFIG_MAX
+    a = stream_states(MAX_SEED, 3)
+    assert a.shape == (3, 4) and a.any(axis=1).all()
+    assert not np.array_equal(a, stream_states(MAX_SEED - 1, 3))

@@ -8,7 +8,7 @@ import pytest
 
 from sim.network import from_reactions, parse_net
 from sim.rng import stream_states
-from sim.ssa import direct_reference, rssa_reference, simulate
+from sim.ssa import direct_reference, rssa_reference, rssacr_reference, simulate
 
 TOY = from_reactions(
     ["A", "B", "C"], [30, 5, 0],
@@ -17,7 +17,7 @@ TOY = from_reactions(
     observables={"A": ["A"], "B": ["B"], "C": ["C"]})
 
 
-@pytest.mark.parametrize("method", ["direct", "rssa"])
+@pytest.mark.parametrize("method", ["direct", "rssa", "rssacr"])
 def test_kernel_matches_python_reference_event_for_event(method):
     c = TOY.compile()
     times = np.linspace(0.0, 30.0, 31)
@@ -28,13 +28,14 @@ def test_kernel_matches_python_reference_event_for_event(method):
         if method == "direct":
             ref, n = direct_reference(c, times, st)
         else:
-            ref, n, trials = rssa_reference(c, times, st)
+            fn = rssa_reference if method == "rssa" else rssacr_reference
+            ref, n, trials = fn(c, times, st)
             assert trials == res.trials[i]
         assert n == res.events[i] and n > 100
         np.testing.assert_array_equal(res.values[i], ref)
 
 
-@pytest.mark.parametrize("method", ["direct", "rssa"])
+@pytest.mark.parametrize("method", ["direct", "rssa", "rssacr"])
 def test_first_order_decay_binomial(method):
     k, n0, t = 0.3, 200, np.array([0.0, 1.0, 3.0])
     net = from_reactions(["A"], [n0], [(("A",), (), k)], observables={"A": ["A"]})
@@ -50,7 +51,7 @@ def test_first_order_decay_binomial(method):
     assert np.all(np.abs(res.var[1:, 0] - var[1:]) < 4 * se_var[1:])
 
 
-@pytest.mark.parametrize("method", ["direct", "rssa"])
+@pytest.mark.parametrize("method", ["direct", "rssa", "rssacr"])
 def test_birth_death_stationary_poisson(method):
     kb, kd = 40.0, 2.0  # stationary Poisson(20)
     net = from_reactions(["X"], [0], [((), ("X",), kb), (("X",), (), kd)],
@@ -79,14 +80,14 @@ def test_dimerisation_follows_bionetgen_convention():
                     " 2 B 0\nend species\nbegin reactions\n 1 1,1 2 0.5*k\nend reactions\n"
                     "begin groups\n 1 A 1\nend groups\n")
     t = 1.0
-    for method in ("direct", "rssa"):
+    for method in ("direct", "rssa", "rssacr"):
         res = simulate(net.compile(), np.array([t]), 20000, seed=3, method=method)
         frac = np.mean(res.values[:, 0, 0] == 2)
         p = math.exp(-k * t)
         assert abs(frac - p) < 4 * math.sqrt(p * (1 - p) / 20000)
 
 
-@pytest.mark.parametrize("method", ["direct", "rssa"])
+@pytest.mark.parametrize("method", ["direct", "rssa", "rssacr"])
 def test_results_independent_of_thread_count(method):
     c = TOY.compile()
     times = np.linspace(0.0, 5.0, 6)
@@ -105,13 +106,24 @@ def test_results_independent_of_thread_count(method):
     assert not np.array_equal(one.values, other.values)
 
 
-def test_methods_agree_on_mean():
+@pytest.mark.parametrize("method", ["rssa", "rssacr"])
+def test_methods_agree_on_mean(method):
     c = TOY.compile()
     times = np.array([4.0])
     d = simulate(c, times, 2000, seed=1, method="direct")
-    r = simulate(c, times, 2000, seed=2, method="rssa")
+    r = simulate(c, times, 2000, seed=2, method=method)
     se = np.sqrt(d.var[0] / 2000 + r.var[0] / 2000)
     assert np.all(np.abs(d.mean[0] - r.mean[0]) < 4 * se)
+
+
+def test_zero_count_species_give_zero_upper_bounds():
+    # B is absent, so A + B -> C can never fire: its upper bound must be 0 (no trial is
+    # ever proposed), not the bound of an interval [0, 4] that is rejected forever
+    net = from_reactions(["A", "B", "C"], [1000, 0, 0], [(("A", "B"), ("C",), 1.0)],
+                         observables={"A": ["A"]})
+    for method in ("rssa", "rssacr"):
+        res = simulate(net.compile(), np.array([0.0, 10.0]), 2, seed=1, method=method)
+        assert np.all(res.events == 0) and np.all(res.trials == 0)
 
 
 def test_absorbing_state_and_bad_input():
@@ -122,3 +134,33 @@ def test_absorbing_state_and_bad_input():
         simulate(net.compile(), np.array([1.0]), method="tau-leap")
     with pytest.raises(ValueError, match="non-decreasing"):
         simulate(net.compile(), np.array([2.0, 1.0]))
+
+
+@pytest.mark.parametrize("method", ["direct", "rssa", "rssacr"])
+def test_event_budget_stops_exploding_network(method):
+    net = from_reactions(["A"], [10], [(("A",), ("A", "A"), 1.0)], observables={"A": ["A"]})
+    res = simulate(net.compile(), np.array([0.0, 1.0, 100.0]), 2, seed=1, method=method,
+                   max_events=5000)
+    assert np.all(res.stopped == 1) and np.all(res.events <= 5000)
+    assert np.all(np.isnan(res.values[:, 2, 0])) and np.all(res.values[:, 0, 0] == 10)
+
+
+def test_ctrl_c_stops_a_running_kernel():
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+    code = ("import numpy as np\nfrom sim.network import from_reactions\n"
+            "from sim.ssa import simulate\n"
+            "net = from_reactions(['X'], [0], [((), ('X',), 1e6), (('X',), (), 1.0)]).compile()\n"
+            "simulate(net, np.array([0.0, 1e-3]), 1, 0, 'rssa')\nprint('started', flush=True)\n"
+            "simulate(net, np.array([0.0, 1e9]), 2, 0, 'rssa')\nprint('finished')\n")
+    root = Path(__file__).resolve().parent.parent
+    p = subprocess.Popen([sys.executable, "-c", code], cwd=root, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "started"
+    time.sleep(0.3)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)   # a hang guard, not a speed limit
+    assert "KeyboardInterrupt" in err and "finished" not in out

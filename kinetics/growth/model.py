@@ -11,18 +11,13 @@ class GrowthModel(Model):
     name = "growth"
     config_class = GrowthConfig
     parameters = PARAMETERS
-    # One posterior evaluation runs 17 syntheses.  The MAP search starts (optimiser start
-    # only, not a prior) from the least-squares point in use at commit 8695f80 (its four
-    # fitted values and the old fixed values of the parameters now free), where the runs
-    # take 1e3-5e3 steps; at the prior centre they make ~7 nm particles and need ~6e4
-    # steps each (about 15x the cost).  At ~7 evaluations/s on one core, 200 MAP
-    # evaluations + 20 walkers x 100 steps (2158 evaluations) took 296 s of CPU; the
-    # chain is then far shorter than 50 autocorrelation times (more --steps to converge).
-    fit_settings = {"walkers": 20, "steps": 100, "map_maxfev": 200,
-                    "map_start": {"base_M": 0.431, "log_k_cap": 2.43, "log_csat_ref_M": -4.50,
-                                  "s_solubility_per_nu": 3.65, "log_nuc_prefactor": 28.0,
-                                  "h_sol_J_mol": 60e3, "water_solubility_exponent": 1.0,
-                                  "cap_ratio_alkyl": 0.25, "ambient_water_vol_percent": 0.5}}
+    # One posterior evaluation runs the 17 distinct syntheses of the fitted rows in one
+    # parallel kernel call (~4 s on the shared two-core machine).  The MAP search starts
+    # (optimiser start only, not a prior) where the reference sizes are tens of nm instead of
+    # the ~10 nm of the prior centre, found by trying a handful of points.
+    fit_settings = {"walkers": 16, "steps": 30, "map_maxfev": 100,
+                    "map_start": {"log_k_cap": 4.0, "log_csat_ref_M": -5.3,
+                                  "k_dmf_hydrolysis_M_s": 2e-6}}
 
     def run(self, experiment, progress=None):
         from kinetics.growth.export import result_of

@@ -27,9 +27,20 @@ class GrowthModel(Model):
         sim = simulate(experiment.config.synthesis, values, experiment.config.numerics)
         return self.stamp(result_of(experiment, sim), values)
 
-    def plot(self, result, path) -> None:
+    def plot(self, result, path):
         from kinetics.growth.plots import plot
-        plot(result, path)
+        return plot(result, path)
+
+    def summaries(self, experiments, quantities=None, values_list=None) -> list:
+        """One :class:`sim.model.PointSummary` per experiment from one call of the parallel
+        sweep kernel (each experiment's own numerics, max_classes included); the simulated
+        PXRD and Scherrer size only when a PXRD quantity is asked for."""
+        from kinetics.growth.summaries import summaries
+        return summaries(self, experiments, quantities, values_list)
+
+    def report_figures(self, quick: bool = False) -> list:
+        from kinetics.growth.figures import report_figures
+        return report_figures(self, quick=quick)
 
     def observables(self, values, ids, quick: bool = False) -> dict:
         return self.observables_batch([values], ids, quick=quick)[0]

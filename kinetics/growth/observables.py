@@ -152,6 +152,9 @@ def _time_growth(f):
 
 def _modulator_margin(sizes, others):
     dm = [sizes[n] for n in REFERENCE["modulator"]]
+    if not all(math.isfinite(x) for x in dm):
+        return float("nan"), "undefined (" + ", ".join(f"{m} {v:.3g}" for m, v in zip(MODS, dm)) \
+            + " nm; a Scherrer size is undefined: no particles or no fittable peak)"
     km = int(np.argmin(dm))
     margin = _ln_ratio(min(sizes[n] for n in others), dm[0])
     return margin, f"{MODS[km]} (" + ", ".join(f"{m} {v:.3g}" for m, v in zip(MODS, dm)) + " nm)"
@@ -220,7 +223,7 @@ def scherrer_sizes(names, values: Mapping[str, float]) -> dict[str, float]:
         if key not in cache:
             s, nm = key
             pat = scherrer_from_pattern(simulate(s, values, nm))
-            cache[key] = pat[-1] if pat is not None else 0.0
+            cache[key] = pat.scherrer_nm if pat is not None else float("nan")
         out[n] = cache[key]
     return out
 

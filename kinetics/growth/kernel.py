@@ -12,8 +12,8 @@ import numpy as np
 from numba import njit, prange
 
 from sim.equilibria import _solve, newton_sparse, species_concentrations, tableau_pattern
-from sim.pbe import (add_nuclei, advance_classes, cnt_rate, log_histogram, size_moments,
-                     units_per_particle)
+from sim.pbe import (add_nuclei, advance_classes, cnt_rate, log_histogram, particle_units,
+                     size_moments, units_per_particle)
 
 # indices of the parameter vector passed to the kernels (the material's numbers included:
 # linker per metal, crystal volume per metal, acid left per metal by the precursor)
@@ -218,7 +218,13 @@ def synthesis_kernel(par, logk, stoich, out_times, edges_nm, r_nm, n_per_L, reco
             nc, took = add_nuclei(r_nm, n_per_L, nc, dn, r_star, par[I_VM], par[I_MERGE])
             msol -= took
             ti_part += took
-        if msol < 0.0:       # growth overshoot: tiny, booked back from the particles
+        if msol < 0.0:       # growth overshoot within the step: taken back from the
+            # particles, every class shrunk by the same volume fraction
+            tot = particle_units(r_nm, n_per_L, nc, par[I_VM])
+            if tot > 0.0:
+                f = max((tot + msol) / tot, 0.0) ** (1.0 / 3.0)
+                for i in range(nc):
+                    r_nm[i] *= f
             taken += msol
             ti_part += msol
             msol = 0.0

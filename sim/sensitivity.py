@@ -28,10 +28,10 @@ def _number(x) -> float:
 
 def prior_range(p, span: float = 2.0) -> tuple[float, float]:
     """(low, high) in the fitting scale (z) of parameter ``p``."""
-    lo_b, hi_b = p.z_bounds()
+    lo_b, hi_b = p.z_bounds
     if p.prior is None or p.prior.dist in ("uniform", "loguniform"):
         return lo_b, hi_b
-    c, w = p.z_center(), p.z_width()
+    c, w = p.z_center, p.z_width
     return max(lo_b, c - span * w), min(hi_b, c + span * w)
 
 

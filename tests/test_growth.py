@@ -291,9 +291,12 @@ def test_failed_peak_fit_gives_nan_with_a_reason(v):
 
 
 def test_out_of_domain_runs_say_so(v):
-    e = _exp(BASE.replace("time_h = 3.0", "time_h = 1.0\ntemperature_C = 200.0"))
+    e = _exp(BASE.replace("time_h = 3.0", "time_h = 1.0\ntemperature_C = 200.0\n"
+                                          "modulator_eq = 10.0"))
     s = e.config.synthesis
-    res = result_of(e, gs.simulate(s, v, replace(QUICK, histogram_max_nm=20.0)))
+    sim = gs.simulate(s, v, replace(QUICK, histogram_max_nm=11.0))
+    assert sim.diameters_nm.max() > 11.0
+    res = result_of(e, sim)
     text = " ".join(res.attrs["warnings"])
     assert "temperature_C = 200 °C is above the boiling point of DMF" in text
     assert "exceeds the size grid" in text

@@ -12,12 +12,14 @@ class GrowthModel(Model):
     config_class = GrowthConfig
     parameters = PARAMETERS
     # One posterior evaluation runs the 17 distinct syntheses of the fitted rows in one
-    # parallel kernel call (~4 s on the shared two-core machine).  The MAP search starts
-    # (optimiser start only, not a prior) where the reference sizes are tens of nm instead of
-    # the ~10 nm of the prior centre, found by trying a handful of points.
-    fit_settings = {"walkers": 16, "steps": 30, "map_maxfev": 100,
-                    "map_start": {"log_k_cap": 4.0, "log_csat_ref_M": -5.3,
-                                  "k_dmf_hydrolysis_M_s": 2e-6}}
+    # parallel kernel call (~0.5 s).  The MAP search starts (optimiser start only, not a
+    # prior) at the MAP of a first 100-evaluation search from the prior centre with
+    # log_k_cap 4, log_csat_ref_M -5.3, k_dmf 2e-6 (sizes of tens of nm), which had not
+    # converged; 300 evaluations here.
+    fit_settings = {"walkers": 20, "steps": 30, "map_maxfev": 300,
+                    "map_start": {"k_dmf_hydrolysis_M_s": 9.99e-05, "log_k_cap": 5.05,
+                                  "contact_energy_J_mol": 464.0, "log_nuc_prefactor": 25.88,
+                                  "log_csat_ref_M": -5.247}}
 
     def run(self, experiment, progress=None):
         from kinetics.growth.export import result_of

@@ -23,7 +23,7 @@ from kinetics.growth.simulation import run_batch, simulate, speciation_tableau
 M = "growth"
 
 
-def checks(values: Mapping[str, float]) -> list:
+def checks(values: Mapping[str, float], time_step: bool = True) -> list:
     exps = reference_experiments()
     rows = []
     cases = ["water_0p25", "water_2", "modulator_formic", "temperature_150C"]
@@ -81,6 +81,11 @@ def checks(values: Mapping[str, float]) -> list:
                           "sim.equilibria.solve_speciation", "identical species",
                           f"max rel. difference {worst:.2g}", worst <= 1e-7, "<= 1e-7"))
 
+    # time-step error of the validation sizes: default numerics against 4x smaller steps
+    # and finer class merging (merge_ratio 1.01, more classes)
+    if time_step:
+        rows.append(time_step_row(values))
+
     # analytic limit: no water, no activation, no crystals and no TiO2
     s, nm = run_key(exps["water_0p25"], values)
     dry = simulate(replace(s, water_vol_percent=0.0), values, nm)
@@ -95,3 +100,35 @@ def checks(values: Mapping[str, float]) -> list:
 def _sv(exp, values):
     s, nm = run_key(exp, values)
     return s, values, nm
+
+
+TIME_STEP_CASES = ("water_0p25", "ba_00eq", "ba_05eq", "ba_10eq", "precursor_ome",
+                   "precursor_oipr", "temperature_80C", "temperature_150C", "modulator_acetic",
+                   "time_2h")
+
+
+def time_step_errors(values, cases=TIME_STEP_CASES):
+    """{case: (rel. error of the mean diameter, of the dispersity, of the yield)} of the
+    default numerics against runs with step_change / 4, merge_ratio 1.01 and 4000 classes."""
+    exps = reference_experiments()
+    runs, fine = [], []
+    for n in cases:
+        s, nm = run_key(exps[n], values)
+        runs.append((s, values, nm))
+        fine.append((s, values, replace(nm, step_change=nm.step_change / 4, merge_ratio=1.01,
+                                        max_classes=4000)))
+    out = run_batch(runs + fine)
+    errs = {}
+    for i, n in enumerate(cases):
+        a, b = out[i], out[len(cases) + i]
+        errs[n] = tuple(abs(a[j] / b[j] - 1.0) if b[j] else abs(a[j]) for j in (0, 1, 2))
+    return errs
+
+
+def time_step_row(values):
+    errs = time_step_errors(values)
+    worst = max(max(e) for e in errs.values())
+    where = max(errs, key=lambda n: max(errs[n]))
+    return check_row(M, ", ".join(errs), "time-step error of mean diameter, dispersity and yield "
+                     "(default numerics vs step_change/4, merge_ratio 1.01, 4000 classes)",
+                     "< 1 %", f"max {100 * worst:.2g} % ({where})", worst < 0.01, "< 1 %")

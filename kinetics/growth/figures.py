@@ -12,6 +12,7 @@ from sim import plotting
 from sim.paths import data_file
 
 from kinetics.growth import materials as mat
+from kinetics.growth.plots import log_axis as _log
 
 N_DRAWS = 8
 UIO66_EQ = [0.0, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0]
@@ -63,8 +64,7 @@ def report_figures(model, quick: bool = False) -> list:
     ax.axvline(5.0, color="black", ls="--", lw=1.0, label="measured minimum (5 eq, Fig. 1a)")
     ax.set_xlabel("benzoic acid (eq per BDC)")
     ax.set_ylabel("mean diameter (nm)")
-    ax.set_yscale("log")
-    plotting.plain_axes(ax)
+    _log(ax)
     ax.legend(fontsize=8)
     out.append(plotting.ReportFigure(
         "MIL-125 size vs benzoic acid equivalents", fig,
@@ -87,8 +87,7 @@ def report_figures(model, quick: bool = False) -> list:
                     textcoords="offset points", xytext=(3, 4))
     ax.set_xlabel("Charton steric parameter ν of the Ti ligand (1)")
     ax.set_ylabel("mean diameter (nm)")
-    ax.set_yscale("log")
-    plotting.plain_axes(ax)
+    _log(ax)
     ax.legend(fontsize=8)
     out.append(plotting.ReportFigure(
         "MIL-125 size vs Ti precursor", fig,
@@ -107,8 +106,7 @@ def report_figures(model, quick: bool = False) -> list:
                 yerr=[float(r["sd_nm"]) for r in m], label="measured (SEM, Fig. 1d)",
                 capsize=3, **plotting.MEASURED)
     ax.set_xscale("log")
-    ax.set_yscale("log")
-    plotting.plain_axes(ax)
+    _log(ax)
     ax.set_xlabel("water added (vol % of DMF)")
     ax.set_ylabel("mean diameter (nm)")
     ax.legend(fontsize=8)
@@ -126,8 +124,7 @@ def report_figures(model, quick: bool = False) -> list:
     _curve(ax, T, sz, "C3", "simulated (number-mean)")
     ax.set_xlabel("temperature (°C)")
     ax.set_ylabel("mean diameter (nm)")
-    ax.set_yscale("log")
-    plotting.plain_axes(ax)
+    _log(ax)
     ax.text(0.02, 0.95, "measured: 80 °C < 110 °C < 150 °C (Fig. S20; no numbers given)",
             transform=ax.transAxes, fontsize=8, va="top")
     ax.legend(fontsize=8, loc="lower right")
@@ -144,8 +141,7 @@ def report_figures(model, quick: bool = False) -> list:
     _curve(ax, UIO66_EQ, sz, "C4", "predicted (number-mean)")
     ax.set_xlabel("benzoic acid (eq per BDC)")
     ax.set_ylabel("mean diameter (nm)")
-    ax.set_yscale("log")
-    plotting.plain_axes(ax)
+    _log(ax)
     ax.legend(fontsize=8)
     out.append(plotting.ReportFigure(
         "UiO-66 size vs benzoic acid equivalents (prediction)", fig,

@@ -6,7 +6,22 @@ import numpy as np
 from sim import plotting
 
 
-def size_density(diameters_nm, numbers, bins: int = 30):
+def log_axis(ax, axis="y"):
+    """Log scale with plain tick labels (10, 20, 50 ... not 1e1 or 2×10^1)."""
+    import math
+
+    from matplotlib.ticker import FuncFormatter
+
+    fmt = FuncFormatter(lambda v, _: f"{v:g}")
+    minor = FuncFormatter(lambda v, _: f"{v:g}" if v > 0 and round(
+        v / 10 ** math.floor(math.log10(v))) in (2, 3, 5) else "")
+    a = ax.yaxis if axis == "y" else ax.xaxis
+    (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+    a.set_major_formatter(fmt)
+    a.set_minor_formatter(minor)
+
+
+def size_density(diameters_nm, numbers, bins: int = 20):
     """Number-weighted density per decade of diameter on ``bins`` log bins spanning the
     classes (so discrete classes do not make a comb): (centres nm, dN/dlog10 d / N)."""
     d = np.asarray(diameters_nm, float)
@@ -55,8 +70,7 @@ def plot(result, path=None):
             continue
         x, y = size_density(d, n)
         ax.plot(x, y, drawstyle="steps-mid", label=f"{t[k]:.3g} h", **plotting.SIMULATED)
-    ax.set_xscale("log")
-    plotting.plain_axes(ax)
+    log_axis(ax, "x")
     ax.set_xlabel("diameter (nm)")
     ax.set_ylabel("number fraction per decade of diameter (1)")
     mean = float(result.summary["mean_diameter_nm"].values)
@@ -71,9 +85,10 @@ def plot(result, path=None):
     if warnings:
         import textwrap
 
-        msg = "\n".join(textwrap.fill("WARNING: " + w, 70) for w in warnings)
-        ax.text(0.02, 0.02, msg, transform=ax.transAxes, fontsize=6.5, color="firebrick",
-                va="bottom", ha="left", wrap=True)
+        msg = "\n".join(textwrap.fill("WARNING: " + w, 60) for w in warnings)
+        ax.text(0.98, 0.98, msg, transform=ax.transAxes, fontsize=6.5, color="firebrick",
+                va="top", ha="right", zorder=10,
+                bbox=dict(facecolor="white", edgecolor="firebrick", alpha=0.9))
     if has_pxrd:
         ax_x.plot(result["pxrd/two_theta_deg"], result["pxrd/intensity"], lw=0.8)
         ax_x.set_xlim(5, 15)

@@ -105,7 +105,7 @@ def report_figures(model, quick: bool = False) -> list:
     ax.errorbar([float(r["x"]) for r in m], [float(r["size_nm"]) for r in m],
                 yerr=[float(r["sd_nm"]) for r in m], label="measured (SEM, Fig. 1d)",
                 capsize=3, **plotting.MEASURED)
-    ax.set_xscale("log")
+    _log(ax, "x")
     _log(ax)
     ax.set_xlabel("water added (vol % of DMF)")
     ax.set_ylabel("mean diameter (nm)")

@@ -13,10 +13,12 @@ def log_axis(ax, axis="y"):
     from matplotlib.ticker import FuncFormatter
 
     fmt = FuncFormatter(lambda v, _: f"{v:g}")
-    minor = FuncFormatter(lambda v, _: f"{v:g}" if v > 0 and round(
-        v / 10 ** math.floor(math.log10(v))) in (2, 3, 5) else "")
     a = ax.yaxis if axis == "y" else ax.xaxis
     (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+    lo, hi = (ax.get_ylim() if axis == "y" else ax.get_xlim())
+    digits = (2, 3, 5) if hi > 10 * lo else tuple(range(2, 10))
+    minor = FuncFormatter(lambda v, _: f"{v:g}" if v > 0 and round(
+        v / 10 ** math.floor(math.log10(v))) in digits else "")
     a.set_major_formatter(fmt)
     a.set_minor_formatter(minor)
 

@@ -1,5 +1,9 @@
 """Growth benchmark: one MIL-125 synthesis (6 h) and a modulator x water sweep.
 
+(The reference below carries the same mechanism as the kernel: DMF hydrolysis to base and
+formate, precursor acid, linker protons leaving with the framework, material data from
+``inputs/materials``.)
+
 1. One full synthesis at the optimum conditions (Ti(OMe)4, 0.25 vol% water, 5 eq
    benzoic acid, 110 °C, 6 h) with at least 200 size classes:
    - ours: the numba kernel :func:`kinetics.growth.kernel.synthesis_kernel` with 200 classes (seesaw
@@ -30,7 +34,6 @@ from kinetics.growth import MODEL
 from kinetics.growth import kernel as gk
 from kinetics.growth import simulation as gs
 from kinetics.growth.config import Numerics, Synthesis
-from kinetics.growth.materials import BDC_PER_TI, VM_L_PER_MOL_TI
 from sim.equilibria import solve_speciation
 from sim.pbe import units_per_particle
 from sim.bench import best_time
@@ -43,34 +46,40 @@ def numpy_reference(s: Synthesis, values: dict, n_classes: int = 200, method="RK
                     rtol: float = 1e-4):
     """The model's equations as one ODE system for ``solve_ivp``.
 
-    State: precursor, water, dissolved Ti, TiO2, Ti in particles, then N_k and
-    Q_k = N_k r_k³ for ``n_classes`` birth windows (log-spaced from 1 s to the end).
+    State: precursor, water, dissolved metal, oxide, metal in particles, DMF-derived base,
+    total protons, then N_k and Q_k = N_k r_k³ for ``n_classes`` birth windows (log-spaced
+    from 1 s to the end).
     Returns (mean diameter nm, crystalline yield, number of RHS calls)."""
     par, logk, stoich = gs.kernel_inputs(s, values)
     t_end = par[gk.I_TEND]
     edges = np.concatenate([[0.0], np.geomspace(1.0, t_end, n_classes)])
-    vm = VM_L_PER_MOL_TI
-    h_total = 2.0 * par[gk.I_L0] + par[gk.I_A0]
+    vm = par[gk.I_VM]
+    lpm = par[gk.I_LPM]
+    ns = 7
     guess = [None]
     calls = [0]
 
     def rhs(t, y):
         calls[0] += 1
-        prec, water, msol, tio2, tipart = np.maximum(y[:5], 0.0)
-        n = np.maximum(y[5:5 + n_classes], 0.0)
-        q = np.maximum(y[5 + n_classes:], 0.0)
-        totals = np.array([h_total, max(par[gk.I_L0] - BDC_PER_TI * tipart, 1e-14),
-                           max(par[gk.I_A0], 1e-14), max(msol, 1e-16), max(par[gk.I_B0], 1e-14)])
+        prec, water, msol, tio2, tipart, base = np.maximum(y[:6], 0.0)
+        htot = y[6]
+        n = np.maximum(y[ns:ns + n_classes], 0.0)
+        q = np.maximum(y[ns + n_classes:], 0.0)
+        totals = np.array([max(htot, 1e-14), max(par[gk.I_L0] - lpm * tipart, 1e-14),
+                           max(par[gk.I_A0], 1e-14), max(msol, 1e-16), max(base, 1e-14),
+                           max(base, 1e-14)])
         free, sp = solve_speciation(logk, stoich, totals, guess[0], tol=1e-10)
         guess[0] = free
-        m_grow = sp[3] + sp[8]
-        supersat = sp[8] / par[gk.I_CSAT]
-        theta = par[gk.I_KCAP] * sp[2] / (1 + par[gk.I_KCAP] * sp[2] + par[gk.I_KMS] * m_grow)
+        m_grow = sp[gk.S_M] + sp[gk.S_ML]
+        supersat = sp[gk.S_ML] / par[gk.I_CSAT]
+        cap = par[gk.I_KCAP] * sp[gk.S_A] + par[gk.I_KCAPF] * sp[gk.S_F]
+        theta = cap / (1 + cap + par[gk.I_KMS] * m_grow)
         k_eff = par[gk.I_KS] * (1 - theta)
         release = par[gk.I_KACT] * prec * water
         if water <= 0.0:
             release = 0.0
         ox = par[gk.I_KOX] * msol * water * water
+        d_base = par[gk.I_KDMF] * (1.0 + par[gk.I_DMF_H] * sp[gk.S_H]) * water
         # growth of every class (mixed control, Gibbs–Thomson)
         r = np.where(n > 0, np.cbrt(np.maximum(q / np.where(n > 0, n, 1.0), 0.027)), 1.0)
         c_eq = par[gk.I_CSATG] * np.exp(par[gk.I_LCAP] / r)
@@ -90,22 +99,25 @@ def numpy_reference(s: Synthesis, values: dict, n_classes: int = 200, method="RK
         to_particles = 4.0 / 3.0 * math.pi * 1e-24 / vm * dq.sum()
         d = np.empty_like(y)
         d[0] = -release
-        d[1] = -par[gk.I_WACT] * release - 2.0 * ox
+        d[1] = -par[gk.I_WACT] * release - 2.0 * ox - d_base
         d[2] = release - ox - to_particles
         d[3] = ox
         d[4] = to_particles
-        d[5:5 + n_classes] = dn
-        d[5 + n_classes:] = dq
+        d[5] = d_base
+        d[6] = par[gk.I_ACID] * release + d_base - 2.0 * lpm * to_particles
+        d[ns:ns + n_classes] = dn
+        d[ns + n_classes:] = dq
         return d
 
-    y0 = np.zeros(5 + 2 * n_classes)
+    y0 = np.zeros(ns + 2 * n_classes)
     y0[0] = par[gk.I_P0]
     y0[1] = par[gk.I_W0]
+    y0[6] = 2.0 * par[gk.I_L0] + par[gk.I_A0]
     sol = solve_ivp(rhs, (0.0, t_end), y0, method=method, rtol=rtol, atol=1e-9 * par[gk.I_P0],
                     max_step=float(par[gk.I_DTMAX]) * 4)
     y = sol.y[:, -1]
-    n = np.maximum(y[5:5 + n_classes], 0.0)
-    q = np.maximum(y[5 + n_classes:], 0.0)
+    n = np.maximum(y[ns:ns + n_classes], 0.0)
+    q = np.maximum(y[ns + n_classes:], 0.0)
     keep = n > 0
     r = np.cbrt(q[keep] / n[keep])
     mean_d = 2.0 * float(np.sum(n[keep] * r) / n[keep].sum()) if keep.any() else 0.0

@@ -311,6 +311,9 @@ def _add_fit(sub):
     p.add_argument("--quick", action="store_true", help="cheaper model evaluations")
     p.add_argument("--use", action="append", metavar="ID",
                    help="use only these observations (repeatable; default: all with fit = true)")
+    p.add_argument("--sensitivity", action="store_true",
+                   help="no fit: move each free parameter across its prior range (others at the "
+                        "fitted point) and print which validation rows flip pass/fail")
     p.set_defaults(func=cmd_fit)
 
 
@@ -321,6 +324,10 @@ def cmd_fit(args) -> int:
     if model.parameters is None or not model.parameters.free:
         raise ConfigError("command line", "model", name, "a model with calibrated or nuisance "
                           "parameters", "nothing to fit")
+    if getattr(args, "sensitivity", False):
+        from sim.sensitivity import sensitivity, text
+        print(text(*sensitivity(model, quick=args.quick)))
+        return 0
     for opt in ("walkers", "steps"):
         v = getattr(args, opt)
         if v is not None and v < 1:

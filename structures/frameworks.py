@@ -1,19 +1,86 @@
-"""Metal–organic framework cells: densities, node counts (and simulated PXRD).
+"""Metal–organic framework cells from CIF files: densities, node counts and simulated PXRD.
 
-MIL-125(Ti), Ti8O8(OH)4(BDC)6: tetragonal, I4/mmm, a = 18.654 Å, c = 18.144 Å
-(Dan-Hardi et al., J. Am. Chem. Soc. 2009, 131, 10857), two Ti8 nodes per
-conventional (body-centred) cell.
+The cells are data (``inputs/materials/frameworks/*.cif``, named by the framework files
+next to them); nothing here holds coordinates.  MIL-125(Ti), Ti8O8(OH)4(BDC)6: tetragonal
+I4/mmm, a = 18.654 Å, c = 18.144 Å (Dan-Hardi et al., J. Am. Chem. Soc. 2009, 131, 10857),
+two Ti8 nodes per conventional cell; the functions named ``mil125_*`` read its file.
 """
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
-MIL125_A_ANGSTROM = 18.654
-MIL125_C_ANGSTROM = 18.144
-MIL125_NODES_PER_CELL = 2
 MIL125_FORMULA = "Ti8O8(OH)4(C8H4O4)6"  # one Ti8 node with its six BDC linkers
+
+
+def _materials_frameworks() -> Path:
+    from sim.paths import inputs_dir
+
+    return inputs_dir() / "materials" / "frameworks"
+
+
+def cif_path(name: str) -> Path:
+    """The CIF of a framework: a path, or a file stem of ``inputs/materials/frameworks``."""
+    p = Path(name)
+    if p.suffix == ".cif":
+        return p
+    return _materials_frameworks() / f"{name}.cif"
+
+
+_STRUCTURES: dict = {}
+
+
+def structure(cif) -> "object":
+    """The cell of a CIF as a pymatgen ``Structure``, reduced to its primitive cell."""
+    key = str(cif_path(str(cif)))
+    if key not in _STRUCTURES:
+        import warnings
+
+        from pymatgen.core import Structure
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            s = Structure.from_file(key)
+        _STRUCTURES[key] = s.get_primitive_structure(tolerance=0.1)
+    return _STRUCTURES[key]
+
+
+def metal_count_and_volume(cif) -> tuple:
+    """(metal atoms per cell, cell volume nm³) of a CIF; the metal is the heaviest element."""
+    s = structure(cif)
+    metal = max(s.composition.elements, key=lambda e: e.Z)
+    return float(s.composition[metal]), s.volume * 1e-3
+
+
+_PEAKS_CACHE: dict = {}
+
+
+def peaks(cif, two_theta_range=(4.0, 30.0), wavelength: str = "CuKa"):
+    """(two_theta_deg, relative_intensity) of the reflections of a framework's CIF from
+    pymatgen's ``XRDCalculator`` (kinematic, Lorentz-polarisation corrected; reflections
+    closer than its tolerance are merged)."""
+    key = (str(cif_path(str(cif))), tuple(two_theta_range), wavelength)
+    if key not in _PEAKS_CACHE:
+        from pymatgen.analysis.diffraction.xrd import XRDCalculator
+
+        pat = XRDCalculator(wavelength=wavelength).get_pattern(
+            structure(cif), two_theta_range=two_theta_range)
+        _PEAKS_CACHE[key] = (np.asarray(pat.x, float), np.asarray(pat.y, float))
+    return _PEAKS_CACHE[key]
+
+
+# ----------------------------------------------------------------------------- MIL-125
+
+def mil125_structure():
+    """The MIL-125 cell (``inputs/materials/frameworks/mil125.cif``) as a pymatgen Structure."""
+    return structure("mil125")
+
+
+def mil125_peaks(two_theta_range=(4.0, 30.0), wavelength: str = "CuKa"):
+    """Reflections of MIL-125 (see :func:`peaks`; e.g. (110)/(101) merged at 6.7–6.8°)."""
+    return peaks("mil125", two_theta_range, wavelength)
 
 
 def mil125_formula_mass_g_mol() -> float:
@@ -23,15 +90,15 @@ def mil125_formula_mass_g_mol() -> float:
     return float(Composition(MIL125_FORMULA).weight)
 
 
-def mil125_cell_volume_nm3(a_angstrom: float = MIL125_A_ANGSTROM,
-                           c_angstrom: float = MIL125_C_ANGSTROM) -> float:
-    """Volume of the conventional tetragonal cell, nm³."""
-    return (a_angstrom / 10.0) ** 2 * (c_angstrom / 10.0)
+def mil125_cell_volume_nm3() -> float:
+    """Volume of the MIL-125 cell of the CIF, nm³."""
+    return metal_count_and_volume("mil125")[1]
 
 
 def mil125_node_density_per_nm3() -> float:
-    """Ti8 nodes per nm³ of crystal (2 per cell)."""
-    return MIL125_NODES_PER_CELL / mil125_cell_volume_nm3()
+    """Ti8 nodes per nm³ of crystal (from the CIF: Ti atoms / 8 per cell volume)."""
+    n, vol = metal_count_and_volume("mil125")
+    return n / 8.0 / vol
 
 
 def nodes_in_sphere(diameter_nm: float) -> float:
@@ -39,56 +106,7 @@ def nodes_in_sphere(diameter_nm: float) -> float:
     return mil125_node_density_per_nm3() * math.pi / 6.0 * diameter_nm ** 3
 
 
-# ----------------------------------------------------------------------------- structure and PXRD
-
-# Asymmetric unit of MIL-125 in I4/mmm (fractional coordinates; hydrogens omitted,
-# their X-ray scattering is negligible here).  Positions as in the MIL-125 model of
-# Dan-Hardi et al. (JACS 2009, 131, 10857), taken from the P1 cell distributed as
-# test/data/crystals/Ti-MIL-125.cif in SimonEnsemble/PoreMatMod.jl (a = 18.6543 Å,
-# c = 18.1444 Å); the unique atoms below regenerate its 16 Ti, 72 O, 96 C.
-MIL125_ASYMMETRIC_UNIT = (
-    ("Ti", (0.2083, 0.0740, 0.5000)),
-    ("O", (0.3111, 0.0580, 0.5000)),
-    ("O", (0.1819, 0.0000, 0.4265)),
-    ("O", (0.2259, 0.1442, 0.4268)),
-    ("O", (0.1074, 0.1074, 0.5000)),
-    ("C", (0.3507, 0.0000, 0.5000)),
-    ("C", (0.4265, 0.0000, 0.5000)),
-    ("C", (0.4632, 0.0705, 0.5000)),
-    ("C", (0.1940, 0.1940, 0.4023)),
-    ("C", (0.2225, 0.2225, 0.3209)),
-    ("C", (0.2015, 0.2876, 0.2898)),
-)
-
-
-def mil125_structure():
-    """The MIL-125 conventional cell as a pymatgen ``Structure`` (I4/mmm, no H)."""
-    from pymatgen.core import Lattice, Structure
-
-    lattice = Lattice.tetragonal(MIL125_A_ANGSTROM, MIL125_C_ANGSTROM)
-    species = [a for a, _ in MIL125_ASYMMETRIC_UNIT]
-    coords = [c for _, c in MIL125_ASYMMETRIC_UNIT]
-    s = Structure.from_spacegroup("I4/mmm", lattice, species, coords, tol=0.01)
-    s.merge_sites(tol=0.3, mode="delete")
-    return s
-
-
-_PEAKS_CACHE: dict = {}
-
-
-def mil125_peaks(two_theta_range=(4.0, 30.0), wavelength: str = "CuKa"):
-    """(two_theta_deg, relative_intensity) of the MIL-125 reflections from pymatgen's
-    ``XRDCalculator`` (kinematic, Lorentz-polarisation corrected; reflections closer
-    than its tolerance are merged, e.g. (110)/(101) at 6.7–6.8°)."""
-    key = (tuple(two_theta_range), wavelength)
-    if key not in _PEAKS_CACHE:
-        from pymatgen.analysis.diffraction.xrd import XRDCalculator
-
-        pat = XRDCalculator(wavelength=wavelength).get_pattern(
-            mil125_structure(), two_theta_range=two_theta_range)
-        _PEAKS_CACHE[key] = (np.asarray(pat.x, float), np.asarray(pat.y, float))
-    return _PEAKS_CACHE[key]
-
+# ----------------------------------------------------------------------------- patterns
 
 def ensemble_pattern(two_theta_deg, peak_positions_deg, peak_intensities, class_weights,
                      class_fwhm_deg):

@@ -1,4 +1,5 @@
-"""MIL-125 cell, simulated PXRD of a size-distributed ensemble, Gaussian peak fits."""
+"""Framework cells from CIF files (MIL-125, UiO-66), simulated PXRD of a size-distributed
+ensemble, Gaussian peak fits."""
 import math
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 from structures import frameworks as fw
 
 CU = 1.54184  # Å, weighted Cu Kα used by pymatgen's "CuKa"
+A_MIL, C_MIL = 18.6543, 18.1444   # the cell of inputs/materials/frameworks/mil125.cif
 
 
 @pytest.fixture(scope="module")
@@ -18,10 +20,13 @@ def test_cell_composition_and_symmetry(structure):
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
     comp = structure.composition
-    assert comp["Ti"] == 16 and comp["O"] == 72 and comp["C"] == 96   # 2 x Ti8O8(OH)4(BDC)6 (no H)
-    assert structure.lattice.a == pytest.approx(fw.MIL125_A_ANGSTROM)
-    assert structure.lattice.c == pytest.approx(fw.MIL125_C_ANGSTROM)
-    assert SpacegroupAnalyzer(structure, symprec=0.05).get_space_group_symbol() == "I4/mmm"
+    # 2 x Ti8O8(OH)4(BDC)6; the CIF carries the ring H, not the hydroxo H
+    assert comp["Ti"] == 16 and comp["O"] == 72 and comp["C"] == 96
+    assert structure.lattice.a == pytest.approx(A_MIL)
+    assert structure.lattice.c == pytest.approx(C_MIL)
+    heavy = structure.copy()
+    heavy.remove_species(["H"])          # the CIF's H positions are idealised (P1)
+    assert SpacegroupAnalyzer(heavy, symprec=0.05).get_space_group_symbol() == "I4/mmm"
 
 
 def test_node_density_agrees_with_structure(structure):
@@ -32,8 +37,8 @@ def test_node_density_agrees_with_structure(structure):
 def test_peak_positions_follow_bragg_law():
     pos, inten = fw.mil125_peaks((4.0, 20.0))
     assert inten.max() == pytest.approx(100.0)
-    d002 = fw.MIL125_C_ANGSTROM / 2
-    d200 = fw.MIL125_A_ANGSTROM / 2
+    d002 = C_MIL / 2
+    d200 = A_MIL / 2
     for d in (d002, d200):
         expected = 2 * math.degrees(math.asin(CU / (2 * d)))
         assert np.min(np.abs(pos - expected)) < 0.02
@@ -69,3 +74,17 @@ def test_mixture_width_lies_between_its_classes():
     y = fw.ensemble_pattern(x, [8.0], [1.0], [1.0, 1.0], lambda p: np.array([0.2, 0.6]))
     _, w, _ = fw.fit_gaussian_peak(x, y, 8.0, half_window_deg=2.0)
     assert 0.2 < w < 0.6
+
+
+def test_uio66_from_its_cif():
+    """UiO-66: one Zr6 node per primitive fcc cell; (111) and (200) where Bragg puts them for
+    the conventional cell a = sqrt(2) x the primitive edge."""
+    s = fw.structure("uio66")
+    assert s.composition["Zr"] == 6
+    a = s.lattice.a * math.sqrt(2.0)
+    assert 20.6 < a < 21.0
+    pos, inten = fw.peaks("uio66", (4.0, 20.0))
+    for hkl in ((1, 1, 1), (2, 0, 0)):
+        d = a / math.sqrt(sum(i * i for i in hkl))
+        assert np.min(np.abs(pos - 2 * math.degrees(math.asin(CU / (2 * d))))) < 0.02
+    assert 7.2 < pos[np.argmax(inten)] < 7.4

@@ -16,14 +16,14 @@ import numpy as np
 from sim.validation import check_row
 
 from kinetics.growth.kernel import C_MSOL, C_PREC, C_TIO2, C_TIPART, _speciate
-from kinetics.growth.materials import MODULATOR_LOG_BETA, MODULATOR_PKA, VM_L_PER_MOL_TI
+from kinetics.growth import materials as mat
 from kinetics.growth.observables import reference_experiments, run_key
 from kinetics.growth.simulation import run_batch, simulate, speciation_tableau
 
 M = "growth"
 
 
-def checks(values: Mapping[str, float]) -> list:
+def checks(values: Mapping[str, float], time_step: bool = True) -> list:
     exps = reference_experiments()
     rows = []
     cases = ["water_0p25", "water_2", "modulator_formic", "temperature_150C"]
@@ -34,15 +34,16 @@ def checks(values: Mapping[str, float]) -> list:
     for sim in sims.values():
         rec = sim.record
         total = rec[:, C_PREC] + rec[:, C_MSOL] + rec[:, C_TIPART] + rec[:, C_TIO2]
-        worst = max(worst, float(np.max(np.abs(total / sim.ti0_M - 1.0))))
+        worst = max(worst, float(np.max(np.abs(total / sim.metal0_M - 1.0))))
     rows.append(check_row(M, ", ".join(cases), "Ti balance (precursor + solution + particles "
                           "+ TiO2) at every output time", "= Ti charged",
                           f"max rel. deviation {worst:.2g}", worst <= 1e-6, "<= 1e-6"))
 
     # particle inventory: Ti in the classes equals the Ti booked to particles
     sim = sims["water_0p25"]
+    vm = mat.framework(sim.material).molar_volume_L_per_mol
     units = float(np.sum(sim.numbers_per_L * 4 / 3 * math.pi * (sim.diameters_nm / 2) ** 3
-                         * 1e-24 / VM_L_PER_MOL_TI))
+                         * 1e-24 / vm))
     dev = abs(units / sim.final[C_TIPART] - 1.0)
     rows.append(check_row(M, "water_0p25", "Ti in the particle classes / Ti booked to particles",
                           "1", f"1 {dev:+.2g}", dev <= 1e-9, "|deviation| <= 1e-9"))
@@ -65,28 +66,72 @@ def checks(values: Mapping[str, float]) -> list:
     # the kernel's warm-started sparse Newton equals the general speciation solver
     from sim.equilibria import solve_speciation
     worst = 0.0
-    for mod, eq, ti in (("benzoic", 5.0, 1e-3), ("formic", 0.0, 1e-10), ("acetic", 10.0, 0.05)):
-        _, logk, stoich = speciation_tableau(MODULATOR_PKA[mod], MODULATOR_LOG_BETA[mod], values)
+    from kinetics.growth.simulation import log_beta_carboxylate
+    for mod, eq, ti, base in (("benzoic", 5.0, 1e-3, 1e-3), ("formic", 0.0, 1e-10, 1e-6),
+                              ("acetic", 10.0, 0.05, 0.05)):
+        pka = mat.modulator(mod).pka
+        _, logk, stoich = speciation_tableau(pka, log_beta_carboxylate(pka, values), values,
+                                             formate=True)
         l0 = 0.0615
-        totals = np.array([2 * l0 + eq * l0, l0, max(eq * l0, 1e-14), ti, values["base_M"]])
+        totals = np.array([2 * l0 + eq * l0 + base, l0, max(eq * l0, 1e-14), ti, base, base])
         _, ref = solve_speciation(logk, stoich, totals)
-        sp = _speciate(logk, stoich, totals, np.log(np.full(5, 1e-5)))
+        sp = _speciate(logk, stoich, totals, np.log(np.full(6, 1e-5)))
         worst = max(worst, float(np.max(np.abs(sp - ref) / np.maximum(np.abs(ref), 1e-300))))
     rows.append(check_row(M, "speciation tableau", "kernel Newton (sparse, warm start) vs "
                           "sim.equilibria.solve_speciation", "identical species",
                           f"max rel. difference {worst:.2g}", worst <= 1e-7, "<= 1e-7"))
 
+    # time-step error of the validation sizes: default numerics against 4x smaller steps
+    # and finer class merging (merge_ratio 1.01, more classes)
+    if time_step:
+        rows.append(time_step_row(values))
+
     # analytic limit: no water, no activation, no crystals and no TiO2
     s, nm = run_key(exps["water_0p25"], values)
     dry = simulate(replace(s, water_vol_percent=0.0), values, nm)
-    ok = dry.crystal_yield == 0.0 and dry.tio2_fraction == 0.0 and dry.final[C_PREC] == dry.ti0_M
+    ok = dry.crystal_yield == 0.0 and dry.tio2_fraction == 0.0 and dry.final[C_PREC] == dry.metal0_M
     rows.append(check_row(M, "water_0p25 without water", "yield, TiO2, precursor left",
                           "0, 0, all (nothing activates)",
                           f"{dry.crystal_yield:g}, {dry.tio2_fraction:g}, "
-                          f"{dry.final[C_PREC] / dry.ti0_M:g} of Ti", ok, "exact"))
+                          f"{dry.final[C_PREC] / dry.metal0_M:g} of Ti", ok, "exact"))
     return rows
 
 
 def _sv(exp, values):
     s, nm = run_key(exp, values)
     return s, values, nm
+
+
+TIME_STEP_CASES = ("water_0p25", "ba_00eq", "ba_05eq", "ba_10eq", "precursor_ome",
+                   "precursor_oipr", "temperature_80C", "temperature_150C", "modulator_acetic",
+                   "time_2h")
+
+
+def time_step_errors(values, cases=TIME_STEP_CASES):
+    """{case: (rel. error of the mean diameter, abs. error of the dispersity, rel. error of
+    the yield)} of the default numerics against runs with step_change / 4, merge_ratio 1.01
+    and 4000 classes (the dispersity, a ratio that can be ~0, is compared absolutely)."""
+    exps = reference_experiments()
+    runs, fine = [], []
+    for n in cases:
+        s, nm = run_key(exps[n], values)
+        runs.append((s, values, nm))
+        fine.append((s, values, replace(nm, step_change=nm.step_change / 4, merge_ratio=1.01,
+                                        max_classes=4000)))
+    out = run_batch(runs + fine)
+    errs = {}
+    for i, n in enumerate(cases):
+        a, b = out[i], out[len(cases) + i]
+        rel = [abs(a[j] / b[j] - 1.0) if b[j] else abs(a[j]) for j in (0, 2)]
+        errs[n] = (rel[0], abs(a[1] - b[1]), rel[1])
+    return errs
+
+
+def time_step_row(values):
+    errs = time_step_errors(values)
+    worst = max(max(e) for e in errs.values())
+    where = max(errs, key=lambda n: max(errs[n]))
+    return check_row(M, ", ".join(errs), "time-step error of mean diameter and yield (relative) "
+                     "and dispersity (absolute), default numerics vs step_change/4, "
+                     "merge_ratio 1.01, 4000 classes", "< 1 % (dispersity < 0.01)",
+                     f"max {100 * worst:.2g} % ({where})", worst < 0.01, "< 0.01")

@@ -12,20 +12,24 @@ import numpy as np
 from numba import njit, prange
 
 from sim.equilibria import _solve, newton_sparse, species_concentrations, tableau_pattern
-from sim.pbe import (add_nuclei, advance_classes, cnt_rate, log_histogram, size_moments,
-                     units_per_particle)
+from sim.pbe import (add_nuclei, advance_classes, cnt_rate, log_histogram, particle_units,
+                     size_moments, units_per_particle)
 
-from kinetics.growth.materials import BDC_PER_TI, VM_L_PER_MOL_TI
-
-# indices of the parameter vector passed to the kernels
+# indices of the parameter vector passed to the kernels (the material's numbers included:
+# linker per metal, crystal volume per metal, acid left per metal by the precursor)
 (I_TEND, I_P0, I_W0, I_L0, I_A0, I_B0, I_KACT, I_WACT, I_KOX, I_CSAT, I_ANUC, I_BNUC,
- I_LCAP, I_KS, I_INVD, I_CSATG, I_KCAP, I_KMS, I_DTMAX, I_MERGE, I_CHANGE, I_NPAR) = range(22)
-N_LOGK = 12  # species rows of the speciation tableau
+ I_LCAP, I_KS, I_INVD, I_CSATG, I_KCAP, I_KMS, I_DTMAX, I_MERGE, I_CHANGE, I_LPM, I_VM,
+ I_ACID, I_KDMF, I_DMF_H, I_KCAPF, I_NPAR) = range(28)
 
+# components and species of the speciation tableau (kinetics.growth.simulation)
+N_COMP = 6            # H+, BDC2-, A-, M, base (dimethylamine), F- (formate from DMF)
+S_H, S_L, S_A, S_M, S_B, S_F = range(6)
+S_ML = 9              # the metal-linker complex M.BDC (growth unit of nucleation)
+N_LOGK = 15           # species rows
 
 # columns of the per-output-time record
 (C_T, C_PREC, C_WATER, C_MSOL, C_TIO2, C_TIPART, C_NPART, C_MEAN_D, C_DISP, C_PH, C_S,
- C_THETA, C_FREE_L, C_FREE_A, NCOL) = range(15)
+ C_THETA, C_FREE_L, C_FREE_A, C_BASE, C_THETA_A, NCOL) = range(17)
 
 
 @njit(cache=True, inline="always")
@@ -75,25 +79,28 @@ def synthesis_kernel(par, logk, stoich, out_times, edges_nm, r_nm, n_per_L, reco
         r_nm[i] = 0.0
         n_per_L[i] = 0.0
     h_total = 2.0 * l0 + par[I_A0]
-    totals = np.empty(5)
-    ln_c = np.empty(5)
-    ln_c[0] = math.log(1e-4)
-    ln_c[1] = math.log(1e-9)
-    ln_c[2] = math.log(max(par[I_A0], 1e-12) * 0.01)
-    ln_c[3] = math.log(1e-12)
-    ln_c[4] = math.log(max(par[I_B0], 1e-12) * 1e-3)
+    base = par[I_B0]           # dimethylamine (and formic acid) from DMF hydrolysis, mol/L
+    nco = stoich.shape[1]
+    totals = np.empty(nco)
+    ln_c = np.empty(nco)
+    ln_c[S_H] = math.log(1e-4)
+    ln_c[S_L] = math.log(1e-9)
+    ln_c[S_A] = math.log(max(par[I_A0], 1e-12) * 0.01)
+    ln_c[S_M] = math.log(1e-12)
+    ln_c[S_B] = math.log(1e-15)
+    ln_c[S_F] = math.log(1e-15)
     radii_edges = edges_nm * 0.5
     sp_work = np.empty(stoich.shape[0])
-    res_work = np.empty(5)
-    jac_work = np.empty((5, 5))
-    dy_work = np.empty(5)
+    res_work = np.empty(nco)
+    jac_work = np.empty((nco, nco))
+    dy_work = np.empty(nco)
     pattern = tableau_pattern(stoich)
     t = 0.0
     dt = 1e-3
     k_out = 0
     steps = 0
-    ln_prev = np.zeros(5)       # solutions at the two speciations before the last one
-    ln_prev2 = np.zeros(5)
+    ln_prev = np.zeros(nco)     # solutions at the two speciations before the last one
+    ln_prev2 = np.zeros(nco)
     h_prev2 = 0.0
     h_last = 0.0                # the last three steps
     h_prev = 0.0
@@ -109,7 +116,7 @@ def synthesis_kernel(par, logk, stoich, out_times, edges_nm, r_nm, n_per_L, reco
             x3 = x2 - h_prev2
             quad = h_prev2 > 0.0 and h_prev > 0.0
             ratio = min(h_last / h_prev, 2.0) if h_prev > 0.0 else 0.0
-            for j in range(5):
+            for j in range(nco):
                 d = 0.0
                 if quad:
                     y = (ln_c[j] * x2 * x3 / ((x1 - x2) * (x1 - x3))
@@ -123,16 +130,21 @@ def synthesis_kernel(par, logk, stoich, out_times, edges_nm, r_nm, n_per_L, reco
                 ln_c[j] += max(-1.0, min(1.0, d))
             stepped = False
         # ---- speciation at the current totals
-        totals[0] = h_total
-        totals[1] = max(l0 - BDC_PER_TI * ti_part, 1e-14)
-        totals[2] = max(par[I_A0], 1e-14)
-        totals[3] = max(msol, 1e-16)
-        totals[4] = max(par[I_B0], 1e-14)
+        totals[S_H] = max(h_total, 1e-14)
+        totals[S_L] = max(l0 - par[I_LPM] * ti_part, 1e-14)
+        totals[S_A] = max(par[I_A0], 1e-14)
+        totals[S_M] = max(msol, 1e-16)
+        totals[S_B] = max(base, 1e-14)
+        totals[S_F] = max(base, 1e-14)
         sp = _speciate_sparse(logk, stoich, pattern, totals, ln_c, sp_work, res_work, jac_work,
                               dy_work)
-        m_free = sp[3]
-        supersat = sp[8] / par[I_CSAT]
-        theta = par[I_KCAP] * sp[2] / (1.0 + par[I_KCAP] * sp[2] + par[I_KMS] * (m_free + sp[8]))
+        m_free = sp[S_M]
+        supersat = sp[S_ML] / par[I_CSAT]
+        cap_a = par[I_KCAP] * sp[S_A]
+        cap_f = par[I_KCAPF] * sp[S_F]
+        denom = 1.0 + cap_a + cap_f + par[I_KMS] * (m_free + sp[S_ML])
+        theta = (cap_a + cap_f) / denom
+        theta_a = cap_a / denom
         # ---- record
         if t >= out_times[k_out] - 1e-9:
             m0, m1, m2, m3 = size_moments(r_nm, n_per_L, nc)
@@ -154,8 +166,10 @@ def synthesis_kernel(par, logk, stoich, out_times, edges_nm, r_nm, n_per_L, reco
             record[k_out, C_PH] = -math.log10(sp[0])
             record[k_out, C_S] = supersat
             record[k_out, C_THETA] = theta
-            record[k_out, C_FREE_L] = sp[1]
-            record[k_out, C_FREE_A] = sp[2]
+            record[k_out, C_FREE_L] = sp[S_L]
+            record[k_out, C_FREE_A] = sp[S_A]
+            record[k_out, C_BASE] = base
+            record[k_out, C_THETA_A] = theta_a
             log_histogram(r_nm, n_per_L, nc, radii_edges, hist[k_out])
             k_out += 1
             continue
@@ -171,6 +185,13 @@ def synthesis_kernel(par, logk, stoich, out_times, edges_nm, r_nm, n_per_L, reco
         prec -= released
         water -= par[I_WACT] * released
         msol += released
+        h_total += par[I_ACID] * released      # strong acid (HCl) left by the precursor
+        # DMF + H2O -> dimethylamine + formic acid (acid catalysed), first order in water
+        d_base = par[I_KDMF] * (1.0 + par[I_DMF_H] * sp[S_H]) * water * h
+        d_base = min(d_base, 0.5 * water)
+        water -= d_base
+        base += d_base
+        h_total += d_base                       # the proton of HCOOH
         # amorphous TiO2 from activated Ti and excess water (2 H2O per Ti)
         d_ox = par[I_KOX] * msol * water * water * h
         d_ox = min(d_ox, 0.5 * msol, 0.25 * water)
@@ -179,8 +200,8 @@ def synthesis_kernel(par, logk, stoich, out_times, edges_nm, r_nm, n_per_L, reco
         tio2 += d_ox
         # growth of every class by metal not held by the modulator, on uncapped sites
         k_eff = par[I_KS] * (1.0 - theta)
-        taken = advance_classes(r_nm, n_per_L, nc, h, m_free + sp[8], par[I_CSATG], par[I_LCAP],
-                                par[I_INVD], k_eff, VM_L_PER_MOL_TI, 0.3)
+        taken = advance_classes(r_nm, n_per_L, nc, h, m_free + sp[S_ML], par[I_CSATG],
+                                par[I_LCAP], par[I_INVD], k_eff, par[I_VM], 0.3)
         msol -= taken
         ti_part += taken
         # nucleation from the metal–linker complex
@@ -191,15 +212,25 @@ def synthesis_kernel(par, logk, stoich, out_times, edges_nm, r_nm, n_per_L, reco
             if r_star < 0.3:
                 r_star = 0.3
             dn = j * h
-            per = units_per_particle(r_star, VM_L_PER_MOL_TI)
+            per = units_per_particle(r_star, par[I_VM])
             if dn * per > 0.5 * max(msol, 0.0):
                 dn = 0.5 * max(msol, 0.0) / per
-            nc, took = add_nuclei(r_nm, n_per_L, nc, dn, r_star, VM_L_PER_MOL_TI, par[I_MERGE])
+            nc, took = add_nuclei(r_nm, n_per_L, nc, dn, r_star, par[I_VM], par[I_MERGE])
             msol -= took
             ti_part += took
-        if msol < 0.0:       # growth overshoot: tiny, booked back from the particles
+        if msol < 0.0:       # growth overshoot within the step: taken back from the
+            # particles, every class shrunk by the same volume fraction
+            tot = particle_units(r_nm, n_per_L, nc, par[I_VM])
+            if tot > 0.0:
+                f = max((tot + msol) / tot, 0.0) ** (1.0 / 3.0)
+                for i in range(nc):
+                    r_nm[i] *= f
+            taken += msol
             ti_part += msol
             msol = 0.0
+        # the linker's two protons leave the solution with each linker built into the
+        # framework (taken up by the alkoxide as ROH, or left as HX: I_ACID above)
+        h_total -= 2.0 * par[I_LPM] * (taken + took)
         t += h
         h_prev2 = h_prev
         h_prev = h_last
@@ -210,10 +241,14 @@ def synthesis_kernel(par, logk, stoich, out_times, edges_nm, r_nm, n_per_L, reco
         ref = msol + 1e-4 * par[I_P0]
         grow = par[I_CHANGE] * ref / change if change > 0.0 else 1.3
         dt = h * min(1.3, max(0.5, grow))
-        if steps > 200000:            # safety net; not reached by the reference runs
+        if steps > 4000.0 / par[I_CHANGE]:   # safety net (2e5 steps at the default 0.02)
             dt = max(dt, t_end / 20000.0)
     return nc, steps
 
+
+
+# columns of the sweep kernel's output rows
+O_D, O_DISP, O_YIELD, O_TIO2, O_STEPS, O_THETA_A, O_R2R3, O_BASE, O_NCLASS, O_NCOL = range(10)
 
 
 @njit(cache=True, parallel=True)
@@ -224,7 +259,8 @@ def sweep_kernel(pars, logks, stoichs, out_times, n_times, max_classes, out):
     stops at every output time, so the same times give the same numbers as
     :func:`kinetics.growth.simulation.simulate`) and ``max_classes[i]`` particle classes.
     ``out[i]`` = (mean diameter nm, dispersity, crystalline yield, TiO2 fraction, steps
-    taken) at the last output time.  Rows may differ in parameters as well as in conditions: this is
+    taken, modulator surface coverage, sum n r² / sum n r³ (1/nm), base generated M) at the
+    last output time (columns ``O_*``).  Rows may differ in parameters as well as in conditions: this is
     the batch path of the calibration."""
     n = pars.shape[0]
     for i in prange(n):
@@ -242,3 +278,8 @@ def sweep_kernel(pars, logks, stoichs, out_times, n_times, max_classes, out):
         out[i, 1] = rec[m - 1, C_DISP]
         out[i, 2] = rec[m - 1, C_TIPART] / pars[i, I_P0]
         out[i, 3] = rec[m - 1, C_TIO2] / pars[i, I_P0]
+        out[i, 5] = rec[m - 1, C_THETA_A]
+        m0, m1, m2, m3 = size_moments(r, npl, nc)
+        out[i, 6] = m2 / m3 if m3 > 0.0 else 0.0
+        out[i, 7] = rec[m - 1, C_BASE]
+        out[i, 8] = nc

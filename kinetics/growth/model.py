@@ -11,18 +11,15 @@ class GrowthModel(Model):
     name = "growth"
     config_class = GrowthConfig
     parameters = PARAMETERS
-    # One posterior evaluation runs 17 syntheses.  The MAP search starts (optimiser start
-    # only, not a prior) from the least-squares point in use at commit 8695f80 (its four
-    # fitted values and the old fixed values of the parameters now free), where the runs
-    # take 1e3-5e3 steps; at the prior centre they make ~7 nm particles and need ~6e4
-    # steps each (about 15x the cost).  At ~7 evaluations/s on one core, 200 MAP
-    # evaluations + 20 walkers x 100 steps (2158 evaluations) took 296 s of CPU; the
-    # chain is then far shorter than 50 autocorrelation times (more --steps to converge).
-    fit_settings = {"walkers": 20, "steps": 100, "map_maxfev": 200,
-                    "map_start": {"base_M": 0.431, "log_k_cap": 2.43, "log_csat_ref_M": -4.50,
-                                  "s_solubility_per_nu": 3.65, "log_nuc_prefactor": 28.0,
-                                  "h_sol_J_mol": 60e3, "water_solubility_exponent": 1.0,
-                                  "cap_ratio_alkyl": 0.25, "ambient_water_vol_percent": 0.5}}
+    # One posterior evaluation runs the 17 distinct syntheses of the fitted rows in one
+    # parallel kernel call (~0.5 s).  The MAP search starts (optimiser start only, not a
+    # prior) at the MAP of a first 100-evaluation search from the prior centre with
+    # log_k_cap 4, log_csat_ref_M -5.3, k_dmf 2e-6 (sizes of tens of nm), which had not
+    # converged; 300 evaluations here.
+    fit_settings = {"walkers": 20, "steps": 30, "map_maxfev": 300,
+                    "map_start": {"k_dmf_hydrolysis_M_s": 9.99e-05, "log_k_cap": 5.05,
+                                  "contact_energy_J_mol": 464.0, "log_nuc_prefactor": 25.88,
+                                  "log_csat_ref_M": -5.247}}
 
     def run(self, experiment, progress=None):
         from kinetics.growth.export import result_of
@@ -32,9 +29,20 @@ class GrowthModel(Model):
         sim = simulate(experiment.config.synthesis, values, experiment.config.numerics)
         return self.stamp(result_of(experiment, sim), values)
 
-    def plot(self, result, path) -> None:
+    def plot(self, result, path):
         from kinetics.growth.plots import plot
-        plot(result, path)
+        return plot(result, path)
+
+    def summaries(self, experiments, quantities=None, values_list=None) -> list:
+        """One :class:`sim.model.PointSummary` per experiment from one call of the parallel
+        sweep kernel (each experiment's own numerics, max_classes included); the simulated
+        PXRD and Scherrer size only when a PXRD quantity is asked for."""
+        from kinetics.growth.summaries import summaries
+        return summaries(self, experiments, quantities, values_list)
+
+    def report_figures(self, quick: bool = False) -> list:
+        from kinetics.growth.figures import report_figures
+        return report_figures(self, quick=quick)
 
     def observables(self, values, ids, quick: bool = False) -> dict:
         return self.observables_batch([values], ids, quick=quick)[0]

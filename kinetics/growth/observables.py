@@ -21,7 +21,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from kinetics.growth.materials import CHARTON_NU
+from kinetics.growth import materials as mat
 from kinetics.growth.simulation import run_batch, simulate
 
 __all__ = ["REFERENCE", "NEEDS", "reference_experiments", "observables_batch", "run_key"]
@@ -42,7 +42,9 @@ MODS = ["benzoic", "p-toluic", "acetic", "formic"]
 D_FLOOR_NM = 1e-3     # sizes below this (no particles) count as this in log ratios
 
 # columns of a run's final state (kinetics.growth.kernel.sweep_kernel)
-D, DISP, YIELD, TIO2, STEPS = range(5)
+from kinetics.growth.kernel import (O_BASE as BASE, O_D as D, O_DISP as DISP,  # noqa: E402
+                                    O_R2R3 as R2R3, O_THETA_A as THETA_A, O_TIO2 as TIO2,
+                                    O_YIELD as YIELD)
 
 NEEDS = {
     "ba_minimum": REFERENCE["ba"],
@@ -60,6 +62,8 @@ NEEDS = {
     "time_46h_growth": REFERENCE["time"],
     "modulator_smallest": REFERENCE["modulator"],
     "modulator_aryl_vs_alkyl": ["modulator_benzoic", "modulator_acetic", "modulator_formic"],
+    "modulator_content": ["water_0p25"],
+    "nh2_mil125_d": ["nh2_mil125_optimum"],
 }
 SCHERRER_IDS = {"modulator_smallest_scherrer": REFERENCE["modulator"]}
 
@@ -115,7 +119,8 @@ def _ba_end(k_end):
 
 def _precursor_trend(f):
     names = REFERENCE["precursor"]
-    nus = [CHARTON_NU[p] for p in ("Ti(OMe)4", "Ti(OEt)4", "Ti(OBu)4", "Ti(OiPr)4", "Cp2TiCl2")]
+    exps = reference_experiments()
+    nus = [mat.precursor(exps[n].config.synthesis.precursor).charton_nu for n in names]
     dp = [f[n][D] for n in names]
     order = np.argsort(nus)
     margin = min(_ln_ratio(dp[order[i + 1]], dp[order[i]]) for i in range(len(order) - 1))
@@ -147,6 +152,9 @@ def _time_growth(f):
 
 def _modulator_margin(sizes, others):
     dm = [sizes[n] for n in REFERENCE["modulator"]]
+    if not all(math.isfinite(x) for x in dm):
+        return float("nan"), "undefined (" + ", ".join(f"{m} {v:.3g}" for m, v in zip(MODS, dm)) \
+            + " nm; a Scherrer size is undefined: no particles or no fittable peak)"
     km = int(np.argmin(dm))
     margin = _ln_ratio(min(sizes[n] for n in others), dm[0])
     return margin, f"{MODS[km]} (" + ", ".join(f"{m} {v:.3g}" for m, v in zip(MODS, dm)) + " nm)"
@@ -162,6 +170,20 @@ def _modulator_aryl_alkyl(f):
     d = [f[n][D] for n in names]
     return _ln_ratio(min(d[1], d[2]), d[0]), \
         ", ".join(f"{m} {v:.3g}" for m, v in zip(("benzoic", "acetic", "formic"), d)) + " nm"
+
+
+def modulator_content(f, name):
+    """Modulator on the particle surfaces per linker in the particles (acid-digestion NMR):
+    θ_A × surface carboxylate sites / linkers, surface/volume = 3 Σnr² / Σnr³."""
+    fw = mat.framework(reference_experiments()[name].config.synthesis.material)
+    row = f[name]
+    return (row[THETA_A] * 3.0 * row[R2R3] * fw.surface_carboxylates_per_nm2
+            * fw.node_volume_nm3 / fw.linker_per_node)
+
+
+def _modulator_content(f):
+    x = modulator_content(f, "water_0p25")
+    return x, f"{x:.3g} per linker ({100 * f['water_0p25'][THETA_A]:.3g} % of surface sites)"
 
 
 _OBSERVABLES = {
@@ -180,6 +202,8 @@ _OBSERVABLES = {
     "time_46h_growth": _time_growth,
     "modulator_smallest": _modulator_smallest,
     "modulator_aryl_vs_alkyl": _modulator_aryl_alkyl,
+    "modulator_content": _modulator_content,
+    "nh2_mil125_d": lambda f: f["nh2_mil125_optimum"][D],
 }
 assert set(_OBSERVABLES) == set(NEEDS)
 
@@ -199,7 +223,7 @@ def scherrer_sizes(names, values: Mapping[str, float]) -> dict[str, float]:
         if key not in cache:
             s, nm = key
             pat = scherrer_from_pattern(simulate(s, values, nm))
-            cache[key] = pat[-1] if pat is not None else 0.0
+            cache[key] = pat.scherrer_nm if pat is not None else float("nan")
         out[n] = cache[key]
     return out
 

@@ -99,8 +99,8 @@ def read_network(path) -> "ReactionNetwork":  # noqa: F821
 
         from sim.bionetgen import ToolMissing, generate_network
         from sim.network import read_net
-        if not path.is_file():
-            raise ConfigError(path, None, str(path), "a BNGL model file", "file not found")
+        from sim.config import read_input_text
+        read_input_text(path, "a BNGL model file (UTF-8 text)")   # checked before BNG2.pl
         try:
             with tempfile.TemporaryDirectory(prefix="nanokin_bngl_") as wd:
                 return read_net(generate_network(path, workdir=wd))

@@ -7,7 +7,9 @@ absorption      k_abs(n) = Phi pi R^2 Q(alpha(n) R), alpha(n) = alpha0 (1 - b_ma
                 Phi the photon flux density averaged over the optical path.
 charging yield  phi(n) = k_q[Q] / (k_q[Q] + k_rec + k_A theta^p);
                 birth(n) = beta k_abs(n) phi(n) (beta: current doubling).
-back reaction   death(n) = A k0 exp[-alpha_BV F (E_n - E_c)/RT]   (cathodic Butler-Volmer);
+back reaction   death(n) = A k0 exp[-alpha_BV F (E_n - E_c)/RT]   (cathodic Butler-Volmer),
+                E_c the couple of the quencher's oxidation product (parameters.
+                couple_potential_V_vs_NHE: aldehyde hydrogenation pins E_F);
                 with ``reversible`` the anodic branch A k0 exp[(1 - alpha_BV) F (E_{n+1} - E_c)/RT]
                 adds to birth(n) (detailed balance with the couple in the dark).
 
@@ -21,7 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kinetics.photodoping.parameters import irradiance_mW_cm2, ladder, mass_conc_ug_per_mL
+from kinetics.photodoping.parameters import (couple_potential_V_vs_NHE, density_g_cm3,
+                                             irradiance_mW_cm2, kq_total_per_s, ladder,
+                                             mass_conc_ug_per_mL, material_of)
 from kinetics.photodoping.thermo import step_potential, thermal_voltage
 from kinetics.photophysics import photon_flux
 from sim.rng import child_seeds
@@ -58,10 +62,11 @@ class ParticleClass:
 def sites_for(cfg, values, diameter_nm: float) -> tuple[int, float]:
     """(capacity N_s, acceptor units): MIL-125 nodes x ladder length, or oxide V x capacity."""
     volume = math.pi / 6.0 * diameter_nm ** 3
-    if cfg.material.kind == "mil125":
+    mat = material_of(cfg)
+    if mat.kind == "mil125":
         nodes = mil125_node_density_per_nm3() * volume
         return max(1, int(round(nodes * len(ladder(values))))), nodes
-    return max(1, int(round(volume * cfg.material.capacity_per_nm3))), volume
+    return max(1, int(round(volume * mat.capacity_per_nm3))), volume
 
 
 def photon_flux_density(cfg, values, sample_absorbance: float = 0.0) -> float:
@@ -91,14 +96,14 @@ def rate_tables(cfg, values, diameter_nm: float, flux_cm2_s: float,
     area_nm2 = math.pi * diameter_nm ** 2
     alpha = v["absorption_coefficient_per_cm"] * (1.0 - v["bleach_max"] * theta)
     k_abs = flux_cm2_s * math.pi * radius_cm ** 2 * sphere_absorbed_fraction(alpha * radius_cm)
-    kq = v["hole_transfer_per_M_s"] * cfg.quencher.conc_M
+    kq = kq_total_per_s(cfg)
     denom = kq + v["recombination_per_s"] + v["auger_per_s"] * theta ** v["auger_exponent"]
     yield_ = np.divide(kq, denom, out=np.zeros_like(theta), where=denom > 0)
     birth = v["current_doubling"] * k_abs * yield_
     e_n = step_potential(cfg, v, np.maximum(n, 1.0), diameter_nm, nodes)   # E for n-1 -> n
     vt = thermal_voltage(cfg.sample.temperature_K)
     a = v["transfer_coefficient"]
-    e_c = v["couple_potential_V_vs_NHE"]
+    e_c = couple_potential_V_vs_NHE(cfg, v)
     k0 = v["back_rate_constant_per_nm2_s"]
     over = (e_n - e_c) / vt
     death = area_nm2 * k0 * np.exp(np.clip(-a * over, -700, 700))
@@ -190,7 +195,7 @@ def size_classes(diameters: np.ndarray, n_classes: int):
 def sample_absorbance(cfg, values, diameters: np.ndarray) -> float:
     """Decadic absorbance of the undoped colloid at the excitation wavelength."""
     d = np.asarray(diameters, float)
-    mass_per_particle_g = cfg.sample.density_g_cm3 * math.pi / 6 * (d * 1e-7) ** 3
+    mass_per_particle_g = density_g_cm3(cfg) * math.pi / 6 * (d * 1e-7) ** 3
     conc_per_cm3 = mass_conc_ug_per_mL(cfg, values) * 1e-6 / mass_per_particle_g.mean()
     r_cm = 0.5 * d * 1e-7
     sigma = math.pi * r_cm ** 2 * sphere_absorbed_fraction(

@@ -473,3 +473,139 @@ def test_same_numbers_as_before_the_port():
             assert row.passed == r["pass"]
         seen += 1
     assert seen == len(old) == 21
+
+
+# ----------------------------------------------------------------- reference electrodes, presets
+
+def test_reference_electrodes_are_data_and_every_conversion_uses_them():
+    from kinetics.photophysics import (convert_potential, reference_electrodes,
+                                       reference_potential_V_vs_NHE)
+    assert {"NHE", "SCE", "Ag/AgCl", "Fc+/0"} <= set(reference_electrodes())
+    # seed 001: E1/2(Fc+/0) = +0.63 V vs NHE in CH3CN
+    assert reference_potential_V_vs_NHE("Fc+/0", "acetonitrile") == 0.63
+    assert convert_potential(0.0, "SCE", "NHE") == pytest.approx(0.241)
+    assert convert_potential(-0.89, "Fc+/0", "NHE", "methanol") == pytest.approx(-0.26)
+    with pytest.raises(ConfigError, match="toluene"):
+        reference_potential_V_vs_NHE("Fc+/0", "toluene")
+    with pytest.raises(ConfigError, match="unknown reference electrode"):
+        reference_potential_V_vs_NHE("RHE")
+    text = (INPUTS / "mil125_25nm_eoc.toml").read_text()
+    with pytest.raises(ConfigError, match="sample.solvent"):
+        parse_experiment(text.replace('solvent = "methanol"', 'solvent = "toluene"'))
+    # the same run reported vs SCE: the E_oc array shifts by E(Fc+/0) - E(SCE)
+    small_text = (text.replace("diameter_nm = 25.0", "diameter_nm = 8.0")
+                  .replace("t_end_s = 9000.0", "t_end_s = 300.0").replace("n_times = 151",
+                                                                        "n_times = 4"))
+    fc = MODEL.run(parse_experiment(small_text))
+    sce = MODEL.run(parse_experiment(small_text.replace('reference_electrode = "Fc+/0"',
+                                                        'reference_electrode = "SCE"')))
+    assert sce.arrays["E_oc"].unit == "V vs SCE"
+    assert np.allclose(sce["E_oc"] - fc["E_oc"], 0.63 - 0.241)
+
+
+FROM_SCRATCH = {"zno": "zno_4nm_ethanol.toml", "tio2_anatase": "tio2_anatase_5nm_methanol.toml",
+                "in2o3": "in2o3_6nm_triethylamine.toml"}
+
+
+@pytest.mark.parametrize("material", sorted(FROM_SCRATCH))
+def test_each_material_runs_on_its_own_preset_values(material):
+    from kinetics.photodoping.presets import MATERIAL_PARAMETERS
+    from kinetics.photodoping.presets import material as preset
+    exp = load_experiment(INPUTS / FROM_SCRATCH[material])
+    assert not exp.parameters                      # nothing overridden by hand
+    exp = replace(exp.config, **{"output.t_end_s": 600.0, "output.n_times": 5})
+    import dataclasses
+    e = load_experiment(INPUTS / FROM_SCRATCH[material])
+    e = dataclasses.replace(e, config=exp)
+    res = MODEL.run(e)
+    p = preset(material)
+    for k in MATERIAL_PARAMETERS:                  # the preset's numbers, not MIL-125's fit
+        assert res.parameters[k] == p.parameters[k], k
+    assert res["electrons_per_nm3"][-1] > 1e-3    # it charges
+    assert res.arrays["E_oc"].unit == "V vs NHE"
+
+
+def test_presets_refuse_unknown_names_and_missing_values(tmp_path, monkeypatch):
+    from kinetics.photodoping import presets
+    text = (INPUTS / "zno_4nm_ethanol.toml").read_text()
+    with pytest.raises(ConfigError, match="material.preset.*zno"):
+        parse_experiment(text.replace('preset = "zno"', 'preset = "zno2"'))
+    with pytest.raises(ConfigError, match="quencher.name.*methanol"):
+        parse_experiment(text.replace('name = "ethanol"', 'name = "acetone"'))
+    with pytest.raises(ConfigError, match="'material'.*required"):   # a material must be named
+        parse_experiment(text.replace('[material]\npreset = "zno"\n', ""))
+    # a preset without all its mechanism numbers is refused (no silent MIL-125 values)
+    root = tmp_path / "photodoping"
+    (root / "materials").mkdir(parents=True)
+    src = (INPUTS / "materials" / "zno.toml").read_text()
+    (root / "materials" / "bad.toml").write_text(src.split("auger_per_s")[0])
+    monkeypatch.setattr(presets, "_dir", lambda kind: root / kind)
+    presets.material.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="every mechanism number"):
+            presets.material("bad")
+    finally:
+        presets.material.cache_clear()
+
+
+def test_hole_transfer_refused_for_a_material_the_quencher_does_not_list():
+    from kinetics.photodoping import presets
+    with pytest.raises(ConfigError, match="no hole-transfer rate constant"):
+        presets.hole_transfer_per_M_s("unknown_material", "methanol")
+
+
+# ----------------------------------------------------------------- bad size files, t90, figures
+
+@pytest.mark.parametrize("body, where", [
+    ("diameter_nm,weight\n8,1\nabc,2\n", "line 3, column diameter_nm"),
+    ("diameter_nm\nnan\n", "line 2, column diameter_nm"),
+    ("diameter_nm\n10\ninf\n", "line 3, column diameter_nm"),
+    ("diameter_nm,weight\n10,nan\n", "line 2, column weight"),
+    ("diameter_nm,weight\n10,inf\n", "line 2, column weight"),
+    ("diameter_nm\n1e9\n", "line 2, column diameter_nm"),
+    ("diameter_nm\n1e-9\n", "line 2, column diameter_nm"),
+    ("size\n10\n", "header"),
+])
+def test_bad_size_file_is_refused_before_any_work(tmp_path, body, where):
+    f = tmp_path / "sizes.csv"
+    f.write_text(body)
+    text = (INPUTS / "mil125_25nm_eoc.toml").read_text().replace(
+        "diameter_nm = 25.0", f'distribution = "file"\nfile = "{f}"')
+    with pytest.raises(ConfigError) as err:
+        parse_experiment(text)
+    msg = str(err.value)
+    assert str(f) in msg and where in msg and "allowed" in msg
+
+
+def test_non_utf8_and_directory_size_files_are_refused(tmp_path):
+    f = tmp_path / "bin.csv"
+    f.write_bytes(b"diameter_nm\n\xff\xfe10\n")
+    for path, what in ((f, "UTF-8"), (tmp_path, "directory")):
+        with pytest.raises(ConfigError, match=what):
+            rates.read_sizes(str(path))
+
+
+def test_t90_undefined_is_nan_with_a_reason():
+    text = ((INPUTS / "mil125_25nm_eoc.toml").read_text()
+            .replace("diameter_nm = 25.0", "diameter_nm = 8.0")
+            .replace("t_end_s = 9000.0", "t_end_s = 60.0").replace("n_times = 151", "n_times = 3")
+            .replace("wavelength_nm = 308.0", "wavelength_nm = 308.0\npower_mW = 0.0"))
+    res = MODEL.run(parse_experiment(text))
+    assert math.isnan(res["t90_s"])
+    assert "no photostationary charge" in res.reasons["t90_s"]
+
+
+def test_plot_is_a_figure_and_report_figure_quick(tmp_path):
+    from matplotlib.figure import Figure
+    text = ((INPUTS / "mil125_25nm_eoc.toml").read_text()
+            .replace("diameter_nm = 25.0", "diameter_nm = 8.0")
+            .replace("t_end_s = 9000.0", "t_end_s = 300.0").replace("n_times = 151", "n_times = 6"))
+    res = MODEL.run(parse_experiment(text))
+    fig = MODEL.plot(res, tmp_path / "p.png")
+    assert isinstance(fig, Figure) and (tmp_path / "p.svg").exists()
+    assert "V vs Fc+/0" in fig.axes[0].get_ylabel()
+    figs = MODEL.report_figures(quick=True)
+    assert len(figs) == 1 and isinstance(figs[0].figure, Figure)
+    ax = figs[0].figure.axes[0]
+    assert "V vs Fc+/0" in ax.get_ylabel()
+    assert sum("measured" in t.get_text() for t in ax.get_legend().get_texts()) == 1

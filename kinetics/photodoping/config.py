@@ -174,6 +174,8 @@ class PhotodopingConfig:
             if not p.file:
                 raise Invalid("particles.file", p.file, "a CSV path with a diameter_nm column",
                               "distribution = 'file' needs a file")
+            from kinetics.photodoping.rates import read_sizes
+            read_sizes(p.file)          # the size file is checked before any work
         if p.distribution != "monodisperse" and self.solver.method == "master" \
                 and p.n_size_classes > 64:
             raise Invalid("particles.n_size_classes", p.n_size_classes,

@@ -107,8 +107,17 @@ class PhotodopingModel(Model):
                  "at t_end")
         res.note("electrons_per_particle_stationary", float(final), "e-",
                  "photostationary mean (detailed balance of the chain)")
-        res.note("t90_s", t_fraction(t, x, final), "s",
-                 "time to 90 % of the photostationary charge")
+        t90 = t_fraction(t, x, final)
+        res.note("t90_s", t90, "s", "time to 90 % of the photostationary charge")
+        if not np.isfinite(t90) or not final > 0.0:
+            res.note("t90_s", float("nan"), "s", "time to 90 % of the photostationary charge")
+            reasons = dict(getattr(res, "reasons", None) or {})
+            reasons["t90_s"] = (
+                "undefined: no photostationary charge (no light, no quencher or no absorption)"
+                if not final > 0.0 else
+                f"undefined: the charge stays below 90 % of the photostationary "
+                f"{final:.3g} e- per particle until t_end = {t[-1]:g} s")
+            res.reasons = reasons
         res.note("sites_per_particle", int(traj.classes[0].sites), "e-",
                  "capacity of the (first) size class")
         res.note("coarse_graining", int(max(pc.lump for pc in traj.classes)), "e-/step",
@@ -140,6 +149,32 @@ class PhotodopingModel(Model):
 
     def plot(self, result, path=None):
         return _plot(result, path)
+
+    def report_figures(self, quick: bool = False) -> list:
+        """E_oc vs time of the three MIL-125 sizes of seed 000 with the measured plateaus
+        (MAP line; 90 % band over posterior draws unless ``quick``)."""
+        from kinetics.photodoping.observables import eoc_curves
+        from kinetics.photodoping.plots import eoc_vs_time_figure
+        from sim.plotting import ReportFigure
+
+        n_draws = 0 if quick else 8
+        values = [self.parameters.values()] + self.parameters.draws(n_draws, seed=0)
+        runs = [eoc_curves(v, quick) for v in values]
+        curves = {d: runs[0][d] for d in runs[0]}
+        bands = ({d: (runs[0][d][0], np.array([r[d][1] for r in runs[1:]])) for d in runs[0]}
+                 if n_draws else None)
+        measured = {o.experiment: o.value for o in self.observations()
+                    if o.id.startswith("eoc_plateau_")}
+        from kinetics.photodoping.observables import PLATEAU_FILES
+        meas = {d: measured[f[:-5]] for d, f in PLATEAU_FILES.items() if f[:-5] in measured}
+        fig = eoc_vs_time_figure(curves, meas, "V vs Fc+/0", bands)
+        return [ReportFigure(
+            "MIL-125 photodoping: E_oc vs time for 25, 87 and 495 nm particles", fig,
+            "Neat methanol, 308 nm LED (seed 000, Fig. 3a and text). Open circles: the "
+            "measured photostationary plateaus (-0.89, -0.95, -0.97 V vs Fc+/0; Fc+/0 taken "
+            "at +0.63 V vs NHE, inputs/data/reference_electrodes.toml). Lines: master "
+            "equation at the MAP" + (f"; bands: 90 % over {n_draws} posterior draws."
+                                     if n_draws else " (quick: no band)."))]
 
     # ------------------------------------------------------------------ calibration interface
     def observables(self, values, ids, quick: bool = False) -> dict:

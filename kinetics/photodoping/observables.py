@@ -210,3 +210,15 @@ def reference_observables_batch(values_list, ids, quick: bool = False) -> list[d
                 res[BEYOND_ID] = (margin, f"{x_end:.2f} pairs/node (dominant {fin}, "
                                           f"intermediate {inter})")
     return out
+
+
+def eoc_curves(values, quick: bool = False, n_times: int = 61) -> dict:
+    """{diameter: (time min, E_oc V vs the file's electrode)} of the three E_oc runs."""
+    out = {}
+    for d, exp in plateau_experiments().items():
+        cfg = exp.config
+        times = np.linspace(0.0, cfg.output.t_end_s, n_times)
+        traj = simulate(cfg, values, exp.seed, "master", max_states=plateau_states(quick),
+                        times=times)
+        out[d] = (times / 60.0, np.asarray(ensemble(cfg, values, traj)["E_oc_V_vs_ref"]))
+    return out

@@ -140,6 +140,10 @@ def size_sample(cfg, seed: int) -> np.ndarray:
     return rng.choice(d, size=p.n_particles, p=w / w.sum())
 
 
+#: diameters a size file may hold (the bounds of [particles] diameter_nm)
+DIAMETER_RANGE_NM = (1.0, 5000.0)
+
+
 def read_sizes(path: str):
     """(diameters nm, weights) from a CSV (diameter_nm[, weight]) or a growth result (.h5)."""
     import csv
@@ -160,21 +164,64 @@ def read_sizes(path: str):
             raise ConfigError(path, "particles.file", path, "positive diameters and numbers",
                               "bad size data")
         return d, w
+    import math as _m
+    from pathlib import Path
+    if Path(path).is_dir():
+        raise ConfigError(path, "particles.file", path, "a CSV file (diameter_nm[, weight])",
+                          "a directory, not a file")
     try:
-        with open(path, newline="") as fh:
-            rows = [r for r in csv.DictReader(
-                line for line in fh if not line.lstrip().startswith("#"))]
+        with open(path, newline="", encoding="utf-8") as fh:
+            lines = [(i + 1, line) for i, line in enumerate(fh)]
     except FileNotFoundError:
         raise ConfigError(path, "particles.file", path, "an existing CSV file",
                           "file not found") from None
-    if not rows or "diameter_nm" not in rows[0]:
-        raise ConfigError(path, "particles.file", path, "a CSV with a diameter_nm column",
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, "particles.file", f"byte {exc.start}",
+                          "a UTF-8 text CSV file", "not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(path, "particles.file", path, "a readable CSV file",
+                          f"cannot read: {exc.strerror}") from None
+    body = [(n, line) for n, line in lines
+            if line.strip() and not line.lstrip().startswith("#")]
+    if not body:
+        raise ConfigError(path, "particles.file", path, "a header line and at least one row",
+                          "empty size file")
+    header = next(csv.reader([body[0][1]]))
+    header = [h.strip() for h in header]
+    if "diameter_nm" not in header:
+        raise ConfigError(path, "header (line %d)" % body[0][0], header,
+                          "a CSV with a diameter_nm column (and optionally weight)",
                           "no diameter_nm column")
-    d = np.array([float(r["diameter_nm"]) for r in rows])
-    w = np.array([float(r.get("weight") or 1.0) for r in rows])
-    if np.any(d <= 0) or np.any(w < 0) or w.sum() <= 0:
-        raise ConfigError(path, "particles.file", path, "positive diameters and weights",
-                          "bad size data")
+    i_d = header.index("diameter_nm")
+    i_w = header.index("weight") if "weight" in header else None
+    d, w = [], []
+    lo, hi = DIAMETER_RANGE_NM
+    for n, line in body[1:]:
+        row = next(csv.reader([line]))
+        for col, idx, allowed, ok in (
+                ("diameter_nm", i_d, f"a finite number in [{lo:g}, {hi:g}] nm",
+                 lambda x: lo <= x <= hi),
+                ("weight", i_w, "a finite number >= 0", lambda x: x >= 0.0)):
+            if idx is None:
+                continue
+            text = row[idx].strip() if idx < len(row) else ""
+            try:
+                x = float(text)
+            except ValueError:
+                raise ConfigError(path, f"line {n}, column {col}", text, allowed,
+                                  "not a number") from None
+            if not _m.isfinite(x) or not ok(x):
+                raise ConfigError(path, f"line {n}, column {col}", text, allowed,
+                                  "out of range" if _m.isfinite(x) else "not finite")
+            (d if col == "diameter_nm" else w).append(x)
+        if i_w is None:
+            w.append(1.0)
+    if not d:
+        raise ConfigError(path, "particles.file", path, "at least one data row", "no sizes")
+    d, w = np.array(d), np.array(w)
+    if w.sum() <= 0:
+        raise ConfigError(path, "column weight", "all zero", "weights with a positive sum",
+                          "no particles")
     return d, w
 
 

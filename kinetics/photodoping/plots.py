@@ -31,7 +31,11 @@ def plot(result, path=None):
     if has_dd:
         spec_ = result["dd_absorbance"]
         nu = result["dd_wavenumber"]
-        idx = np.linspace(0, len(t) - 1, 6).astype(int)[1:]
+        # spectra at 20, 40, 60, 80 and 99 % of the final charge (evenly spaced times
+        # would pile up on the plateau), then the last time
+        q = np.asarray(result["electrons_per_node"], float)
+        idx = sorted({int(np.argmax(q >= f * q[-1])) for f in (0.2, 0.4, 0.6, 0.8, 0.99)
+                      if q[-1] > 0} | {len(t) - 1})
         colors = plotting_colors(len(idx))
         for c, i in zip(colors, idx):
             axes[2].plot(nu, 1000.0 * spec_[i], color=c, label=f"{t[i]:.0f} min")

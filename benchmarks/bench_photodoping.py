@@ -128,11 +128,12 @@ def _calibration_path(model, table, values, n_sets: int) -> dict:
     t_loop, loop = best_time(lambda: [model.observables(v, ids) for v in sets], 1)
     n_plain = max(5, n_sets // 20)
     exps = plateau_experiments()
+    from kinetics.photodoping.parameters import reference_V_vs_NHE
 
     def plain():
         return [[stationary_potential_V(e.config, v, stationary_only(e.config, v,
                                                                       plateau_states(False)))
-                 - v["ferrocene_V_vs_NHE"] for e in exps.values()] for v in sets[:n_plain]]
+                 - reference_V_vs_NHE(e.config) for e in exps.values()] for v in sets[:n_plain]]
     t_plain, ref = best_time(plain, 1)
     diff = max(abs(batch[i][k] - ref[i][j]) for i in range(n_plain)
                for j, k in enumerate(ids))

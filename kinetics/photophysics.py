@@ -41,3 +41,61 @@ def absorption_rate_per_particle(epsilon_M_cm: float, photon_flux_density_cm2_s:
 def fraction_absorbed(absorbance: float) -> float:
     """Fraction of incident light absorbed by a sample of decadic absorbance A: 1 − 10^−A."""
     return 1.0 - 10.0 ** (-absorbance)
+
+
+# ----------------------------------------------------------------------------- reference electrodes
+
+REFERENCE_FILE = "reference_electrodes.toml"
+
+
+def _electrodes() -> dict:
+    import tomllib
+
+    from sim.paths import data_file
+    with open(data_file(REFERENCE_FILE), "rb") as fh:
+        return tomllib.load(fh)["electrode"]
+
+
+def reference_electrodes() -> tuple[str, ...]:
+    """Names of the reference electrodes in ``inputs/data/reference_electrodes.toml``."""
+    return tuple(_electrodes())
+
+
+def reference_entry(electrode: str, solvent: str | None = None, file=None, key=None) -> dict:
+    """The data entry (potential_V_vs_NHE, sd_V, source) of ``electrode`` in ``solvent``.
+
+    A solvent-dependent internal reference (Fc+/0) needs a solvent listed in the file;
+    anything else raises :class:`sim.config.ConfigError` naming what is allowed.
+    """
+    from sim.config import ConfigError
+
+    table = _electrodes()
+    if electrode not in table:
+        raise ConfigError(file or REFERENCE_FILE, key or "reference_electrode", electrode,
+                          ", ".join(table), "unknown reference electrode")
+    entry = table[electrode]
+    if "solvent" in entry:
+        solvents = entry["solvent"]
+        if solvent not in solvents:
+            raise ConfigError(file or REFERENCE_FILE, key or "solvent", solvent,
+                              f"one of {', '.join(solvents)} for {electrode}",
+                              f"no potential of {electrode} vs NHE in this solvent")
+        return dict(solvents[solvent])
+    return dict(entry)
+
+
+def reference_potential_V_vs_NHE(electrode: str, solvent: str | None = None) -> float:
+    """Potential of ``electrode`` (in ``solvent`` when it depends on it), V vs NHE."""
+    return float(reference_entry(electrode, solvent)["potential_V_vs_NHE"])
+
+
+def convert_potential(E_V, from_electrode: str, to_electrode: str,
+                      solvent: str | None = None):
+    """A potential measured vs ``from_electrode`` expressed vs ``to_electrode`` (V)."""
+    return (E_V + reference_potential_V_vs_NHE(from_electrode, solvent)
+            - reference_potential_V_vs_NHE(to_electrode, solvent))
+
+
+def unit_vs(electrode: str) -> str:
+    """The unit string of a potential: ``"V vs Fc+/0"``."""
+    return f"V vs {electrode}"

@@ -387,7 +387,8 @@ def test_parameter_table_declares_every_knob():
     # the table holds exactly what the two mechanisms read: the packed QD vector and the
     # pvk_ names, each of which the perovskite mechanism needs
     pvk = [n for n in TABLE.names if n.startswith("pvk_")]
-    assert set(TABLE.names) == set(chem.QD_PARAMETERS) | set(pvk)
+    stern_volmer = {"catalyst_radius_nm", "qd_ligand_shell_nm", "water_viscosity_mPa_s"}
+    assert set(TABLE.names) == set(chem.QD_PARAMETERS) | set(pvk) | stern_volmer
     native = obs.reference("cspbbr3_cubes_native").config.perovskite
     for name in pvk:
         values = table_values()
@@ -518,6 +519,7 @@ def test_run_write_and_plot(tmp_path, monkeypatch):
 
 def _legacy_values():
     legacy = json.loads((DATA / "legacy_fits_8695f80.json").read_text())["values"]["photocatalysis"]
+    legacy.setdefault("pKa_hydride", 10.5)     # the table value then (the prior centre now moved)
     return table_values(**legacy)
 
 
@@ -560,3 +562,65 @@ def test_checks_pass_and_reproduce_the_old_stochastic_row():
     kmc = rows[0]
     assert (kmc.measured, kmc.simulated, kmc.deviation) == (old["measured"], old["simulated"],
                                                             old["deviation"])
+
+
+# ---- other QD materials, Stern-Volmer from binding + transfer, vanishing volume, figures
+
+def test_cdse_and_cds_are_refused_with_the_reason():
+    for mat in ("CdSe", "CdS"):
+        with pytest.raises(ConfigError) as err:
+            parse_experiment(SHORT_QD + f'[quantum_dots]\nmaterial = "{mat}"\n', file="q.toml")
+        msg = str(err.value)
+        assert "quantum_dots.material" in msg and "CdTe" in msg and "q.toml" in msg
+
+
+def test_vanishing_volume_is_refused():
+    with pytest.raises(ConfigError, match="solution.volume_mL"):
+        parse_experiment(SHORT_QD + "[solution]\nvolume_mL = 1e-300\n")
+
+
+def test_stern_volmer_follows_binding_and_transfer_and_flags_the_diffusion_limit(monkeypatch):
+    from kinetics.photocatalysis.simulate import smoluchowski_per_M_s
+
+    monkeypatch.setattr(TABLE, "fitted_point", lambda: {})
+    runs = {k: MODEL.run(parse_experiment(SHORT_QD + f"[parameters]\n{k}\n"))
+            for k in ("k_et_per_s = 2.0e8", "k_et_per_s = 2.0e9", "langmuir_K_per_M = 1.0e3")}
+    ksv = {k: r.summary["stern_volmer_K"].values for k, r in runs.items()}
+    assert ksv["k_et_per_s = 2.0e9"] > 1.5 * ksv["k_et_per_s = 2.0e8"]
+    assert ksv["langmuir_K_per_M = 1.0e3"] < 0.5 * ksv["k_et_per_s = 2.0e8"]
+    # static (bound) quenching: the apparent k_q exceeds the diffusion limit and is flagged
+    r = runs["k_et_per_s = 2.0e8"]
+    kd = r.summary["diffusion_limit_kq"].values
+    assert 1e9 < kd < 1e11
+    assert kd == pytest.approx(smoluchowski_per_M_s(0.5 * r.summary["qd_diameter"].values,
+                                                    table_values()), rel=1e-12)
+    assert r.summary["stern_volmer_kq"].values > kd
+    assert r.attrs["stern_volmer_regime"] == "static"
+    assert "diffusion limit" in r.attrs["warnings"]
+    # weak binding: mostly dynamic, no flag
+    w = runs["langmuir_K_per_M = 1.0e3"]
+    if w.summary["stern_volmer_kq"].values <= w.summary["diffusion_limit_kq"].values:
+        assert "warnings" not in w.attrs
+    # the static and dynamic parts multiply to the total
+    assert np.allclose(r["stern_volmer/I0_over_I_static"] * r["stern_volmer/I0_over_I_dynamic"],
+                       r["stern_volmer/I0_over_I"])
+
+
+def test_plots_are_figures_without_offsets_and_report_figures_quick(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from kinetics.photocatalysis.plots import plot_result
+    monkeypatch.setattr(TABLE, "fitted_point", lambda: {})
+    res = MODEL.run(parse_experiment(SHORT_QD))
+    fig = plot_result(res, tmp_path / "r.png")
+    assert isinstance(fig, Figure) and (tmp_path / "r.png").exists()
+    assert (tmp_path / "r.svg").exists()
+    for ax in fig.axes:
+        assert ax.yaxis.get_major_formatter().get_offset() == ""
+    figs = MODEL.report_figures(quick=True)
+    assert len(figs) == 2 and all(isinstance(f.figure, Figure) for f in figs)
+    for f in figs:
+        assert f.title and f.caption
+        labels = [t.get_text() for ax in f.figure.axes if ax.get_legend()
+                  for t in ax.get_legend().get_texts()]
+        assert any("measured" in x for x in labels)

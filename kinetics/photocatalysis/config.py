@@ -42,7 +42,9 @@ class Catalyst:
 class Solution:
     pH: float = spec(5.5, ge=1.0, le=10.0, doc="pH set with NaOH/HCl before irradiation")
     ascorbic_acid_M: float = spec(0.28, gt=0.0, le=2.0, unit="M", doc="total ascorbic acid H2A")
-    volume_mL: float = spec(10.0, gt=0.0, le=1e4, unit="mL", doc="solution volume")
+    volume_mL: float = spec(10.0, ge=1e-3, le=1e4, unit="mL",
+                            doc="solution volume (>= 1 uL: per-QD photon rates divide by the "
+                                "number of QDs in it)")
     path_length_cm: float = spec(1.0, gt=0.0, le=20.0, unit="cm", doc="optical path")
 
 
@@ -107,6 +109,13 @@ class PhotocatalysisConfig:
     solver: Solver = section(Solver)
 
     def check(self):
+        if self.system == "qd_catalyst" and self.quantum_dots.material != "CdTe":
+            raise Invalid("quantum_dots.material", self.quantum_dots.material,
+                          "CdTe (the kinetic parameters of the QD + cobalt catalyst system are "
+                          "sourced and calibrated for TGA-CdTe only, seed 001; CdSe and CdS "
+                          "are kept for Peng sizing in kinetics.analysis)",
+                          "no sourced charge-transfer, binding or deactivation parameters "
+                          "for this QD material")
         if self.system == "qd_catalyst":
             if self.light.source == "monochromatic" and self.light.absorbed_power_mW <= 0:
                 raise Invalid("light.absorbed_power_mW", self.light.absorbed_power_mW,

@@ -14,7 +14,7 @@ from .observables import NAME, evaluate
 from .parameters import TABLE
 from .perovskite import perovskite_run
 from .plots import plot_result
-from .simulate import qd_quantum_efficiency, simulate_qd, stern_volmer_curve
+from .simulate import qd_quantum_efficiency, simulate_qd, stern_volmer_static_dynamic
 
 __all__ = ["PhotocatalysisModel", "MODEL"]
 
@@ -55,17 +55,39 @@ class PhotocatalysisModel(Model):
             res.add("h2_per_qd_kmc", sim["h2_per_qd_kmc"], "molecules", "stochastic mean H2 per QD")
             res.add("h2_per_qd_kmc_se", sim["h2_per_qd_kmc_se"], "molecules", "standard error")
             res.note("kmc_events", sim["kmc_events"], "1", "Gillespie events")
-        c_grid = np.linspace(0.0, 20e-6, 11)
-        sv_qd_M = 1e-6
+        # Stern-Volmer titration of this run's QDs (its particle concentration), catalyst
+        # from 0 to 20 catalysts per QD: static (bound, Langmuir + Poisson) and dynamic
+        # (Smoluchowski encounters of the free catalyst within tau0) quenching
+        sv_qd_M = r.qd_M
+        c_grid = np.linspace(0.0, 20.0 * sv_qd_M, 11)
+        svd = stern_volmer_static_dynamic(c_grid, sv_qd_M, 0.5 * r.diameter_nm, p)
         res.add("stern_volmer/catalyst", c_grid, "M", "catalyst concentration")
-        res.add("stern_volmer/I0_over_I", stern_volmer_curve(c_grid, sv_qd_M, p), "1",
-                f"simulated static quenching, {sv_qd_M:g} M QDs")
-        low = c_grid <= 4e-6
-        sv = analysis.stern_volmer_intensity(c_grid[low], res["stern_volmer/I0_over_I"][low],
-                                             p["qd_lifetime_ns"])
+        res.add("stern_volmer/I0_over_I", svd["total"], "1",
+                f"simulated I0/I (static x dynamic), {sv_qd_M:.3g} M QDs")
+        res.add("stern_volmer/I0_over_I_static", svd["static"], "1",
+                "static part: catalysts bound before excitation (Langmuir, Poisson)")
+        res.add("stern_volmer/I0_over_I_dynamic", svd["dynamic"], "1",
+                "dynamic part: diffusional encounters of free catalyst within tau0")
+        low = c_grid <= 4.0 * sv_qd_M
+        sv = analysis.stern_volmer_intensity(c_grid[low], svd["total"][low], p["qd_lifetime_ns"])
+        sv_dyn = analysis.stern_volmer_intensity(c_grid[low], svd["dynamic"][low],
+                                                 p["qd_lifetime_ns"])
         res.note("stern_volmer_K", sv.K_SV_per_M, "M^-1",
-                 "K_SV fitted to the simulated I0/I at <= 4 uM (analysis.stern_volmer_intensity)")
-        res.note("stern_volmer_kq", sv.kq_per_M_s, "M^-1 s^-1", "k_q = K_SV / tau0")
+                 "K_SV fitted to the simulated I0/I up to 4 catalysts per QD "
+                 "(analysis.stern_volmer_intensity)")
+        res.note("stern_volmer_K_dynamic", sv_dyn.K_SV_per_M, "M^-1",
+                 "dynamic part alone: k_D tau0 x free fraction")
+        res.note("stern_volmer_kq", sv.kq_per_M_s, "M^-1 s^-1", "apparent k_q = K_SV / tau0")
+        res.note("diffusion_limit_kq", svd["k_D"], "M^-1 s^-1",
+                 "Smoluchowski k_D of QD + catalyst (Stokes-Einstein radii)")
+        regime = "static" if sv.kq_per_M_s > svd["k_D"] else "dynamic"
+        res.attrs["stern_volmer_regime"] = regime
+        if sv.kq_per_M_s > svd["k_D"]:
+            res.attrs["warnings"] = (
+                f"stern_volmer_kq = {sv.kq_per_M_s:.3g} M^-1 s^-1 exceeds the diffusion limit "
+                f"k_D = {svd['k_D']:.3g} M^-1 s^-1 (domain of a dynamic quenching constant): "
+                "the quenching is static (catalysts bound to the QD before excitation); "
+                "K_SV/tau0 is not a bimolecular rate constant here")
         qd_mass_g = r.n_qd_mol * cd_per_qd(r.diameter_nm, cfg.quantum_dots.material) \
             * MOLAR_MASS_G_MOL[cfg.quantum_dots.material]
         res.add("h2_per_g", sim["h2_umol"] / qd_mass_g, "umol g^-1",
@@ -101,8 +123,12 @@ class PhotocatalysisModel(Model):
         res.note("h2_per_g_final", float(out["h2_umol_g"][-1]), "umol g^-1", "H2 at the end")
         return res
 
-    def plot(self, result, path) -> None:
-        plot_result(result, path)
+    def plot(self, result, path=None):
+        return plot_result(result, path)
+
+    def report_figures(self, quick: bool = False) -> list:
+        from .plots import report_figures
+        return report_figures(self, quick)
 
     # -- reference observables and checks
     def observables(self, values: dict, ids, quick: bool = False) -> dict:

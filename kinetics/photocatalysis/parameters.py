@@ -65,13 +65,25 @@ TABLE = ParameterTable("photocatalysis", [
               "order of Co(I)/Co(III)-H intermediate lifetimes, +-1.5 decades",
               "decay of the one-electron intermediate Co(I)/Co-H",
               bounds=(1e-4, 1e4), prior=Prior("lognormal", 1.5)),
-    Parameter("pKa_hydride", 10.5, "1", "calibrated",
-              "calibrated: the pH scan (seed 001 Fig. S6b, optimum 5.5); prior centre 10.5, "
-              "hydridocobaloxime HCo(dmgH)2L in water (Schrauzer & Holland, JACS 1971, 93, 1505; "
-              "recalled value, not re-checked), a different catalyst class from the N2S2 cobalt "
-              "dithiolate of seed 001, for which no measurement exists: sd 2.5 pH units",
+    Parameter("pKa_hydride", 9.5, "1", "calibrated",
+              "calibrated: the pH scan (seed 001 Fig. S6b, optimum 5.5); prior: no pKa is "
+              "reported for the Co-H of the N2S2 cobalt dithiolate [(bme-dach)Co]2 of seed 001 "
+              "or, to our knowledge, for its class; the cobaloxime value (HCo(dmgH)2L ~10.5, "
+              "Schrauzer & Holland, JACS 1971, 93, 1505) belongs to another ligand class and "
+              "is not used as a centre: flat over pKa 3-16 (the range of metal hydrides that "
+              "evolve H2 from water)",
               "pKa of the Co(III)-H / Co(I) couple (fraction protonated 1/(1 + 10^(pH - pKa)))",
-              bounds=(3.0, 16.0), prior=Prior("normal", 2.5)),
+              bounds=(3.0, 16.0), prior=Prior("uniform")),
+    Parameter("catalyst_radius_nm", 0.5, "nm", "fixed",
+              "assumed: half the ~1 nm size of a Co(N2S2) unit of [(bme-dach)Co]2 (Stokes "
+              "radius for the diffusion limit only)",
+              "hydrodynamic radius of the catalyst (Smoluchowski diffusion limit)"),
+    Parameter("qd_ligand_shell_nm", 0.5, "nm", "fixed",
+              "assumed: ~0.5 nm thioglycolate shell added to the Peng core radius",
+              "ligand shell added to the QD core radius (hydrodynamic radius)"),
+    Parameter("water_viscosity_mPa_s", 0.890, "mPa s", "fixed",
+              "water at 25 C, 0.890 mPa s (CRC Handbook of Chemistry and Physics)",
+              "solvent viscosity (Stokes-Einstein, Smoluchowski)"),
     Parameter("pKa1_ascorbic", 4.17, "1", "fixed", "CRC Handbook (25 °C)", "H2A <-> HA-"),
     Parameter("pKa2_ascorbic", 11.57, "1", "fixed", "CRC Handbook (25 °C)", "HA- <-> A2-"),
     Parameter("epsilon_ratio_excitation", 2.5, "1", "fixed",

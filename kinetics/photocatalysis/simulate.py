@@ -11,7 +11,8 @@ from .chemistry import langmuir_bound_M, poisson_weights, qd_rates
 from .kernel import qd_h2_kmc
 from .master_equation import qd_h2_master
 
-__all__ = ["times_s", "simulate_qd", "qd_quantum_efficiency", "stern_volmer_curve"]
+__all__ = ["times_s", "simulate_qd", "qd_quantum_efficiency", "stern_volmer_curve",
+           "smoluchowski_per_M_s", "stern_volmer_static_dynamic"]
 
 
 def times_s(cfg) -> np.ndarray:
@@ -78,3 +79,29 @@ def stern_volmer_curve(catalyst_M: np.ndarray, qd_M: float, values: dict) -> np.
         w = poisson_weights(mb, int(mb + 10 * math.sqrt(mb) + 12))
         out[i] = 1.0 / np.sum(w / (1.0 + np.arange(w.size) * kt))
     return out
+
+
+def smoluchowski_per_M_s(qd_radius_nm: float, values: dict, temperature_K: float = 298.15) -> float:
+    """Diffusion-limited encounter rate constant QD + catalyst (M^-1 s^-1):
+    k_D = 4 pi N_A (R_1 + R_2)(D_1 + D_2), D_i = k_B T / (6 pi eta R_i) (Stokes-Einstein)."""
+    kb, na = 1.380649e-23, 6.02214076e23
+    eta = values["water_viscosity_mPa_s"] * 1e-3
+    r1 = (qd_radius_nm + values["qd_ligand_shell_nm"]) * 1e-9
+    r2 = values["catalyst_radius_nm"] * 1e-9
+    d = kb * temperature_K / (6 * math.pi * eta) * (1 / r1 + 1 / r2)
+    return 4 * math.pi * na * (r1 + r2) * d * 1e3          # m^3 mol^-1 s^-1 -> M^-1 s^-1
+
+
+def stern_volmer_static_dynamic(catalyst_M: np.ndarray, qd_M: float, qd_radius_nm: float,
+                                values: dict) -> dict:
+    """I0/I split into static (catalysts bound before excitation: Langmuir + Poisson) and
+    dynamic (diffusional encounters of free catalyst within tau0) quenching:
+    I0/I = (I0/I)_static x (1 + k_D tau0 [free catalyst])."""
+    static = stern_volmer_curve(catalyst_M, qd_M, values)
+    k_d = smoluchowski_per_M_s(qd_radius_nm, values)
+    tau0 = values["qd_lifetime_ns"] * 1e-9
+    free = np.array([c - langmuir_bound_M(float(c), values["binding_sites_per_qd"] * qd_M,
+                                          values["langmuir_K_per_M"]) for c in catalyst_M])
+    dynamic = 1.0 + k_d * tau0 * free
+    return {"static": static, "dynamic": dynamic, "total": static * dynamic, "k_D": k_d,
+            "free_M": free}

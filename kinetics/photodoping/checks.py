@@ -13,6 +13,7 @@ import numpy as np
 from kinetics.photodoping.kernel import photostationary_batch
 from kinetics.photodoping.observables import (insitu_experiment, insitu_run, intermediate_state,
                                               plateau_experiments)
+from kinetics.photodoping.parameters import couple_potential_V_vs_NHE
 from kinetics.photodoping.rates import ParticleClass, potential_at
 from kinetics.photodoping.solve import simulate
 from kinetics.photodoping.thermo import step_potential
@@ -145,7 +146,8 @@ def solver_checks(values, quick: bool = False) -> list:
     e_mean = float(p_eq @ step_potential(dark, values, n + 1.0, pc.diameter_nm, pc.nodes))
     rows.append(absolute_row(NAME, "mil125_8nm_limits",
                              "dark equilibrium: <E_F> vs couple (V vs NHE)",
-                             values["couple_potential_V_vs_NHE"], e_mean, 0.005, unit="V"))
+                             couple_potential_V_vs_NHE(dark, values), e_mean, 0.005,
+                             unit="V"))
     return rows
 
 

@@ -2,9 +2,13 @@
 
 An experiment file states what was done (particles, sample, light, hole quencher,
 output times, solver).  The numbers of the mechanism (redox ladder, absorption,
-quenching, losses, back reaction, reference potential) are parameters of the model's
-table (:mod:`kinetics.photodoping.parameters`); a file changes them in its top-level
-``[parameters]`` table.  Two conditions the reference paper did not report are optional
+quenching, losses, back reaction) are parameters of the model's table
+(:mod:`kinetics.photodoping.parameters`) for MIL-125, or of the named material preset
+(``[material] preset``, :mod:`kinetics.photodoping.presets`) for any other material; a
+file changes them in its top-level ``[parameters]`` table.  The hole quencher is a
+preset too (``[quencher] name``): its concentration when neat, the couple of its
+oxidation product and its hole-transfer rate constant per material.  A material,
+quencher and solvent must be named: nothing is taken silently from another material.  Two conditions the reference paper did not report are optional
 here: without ``[light] power_mW`` the irradiance is the nuisance parameter
 ``irradiance_mW_cm2``, without ``[sample] mass_conc_ug_per_mL`` the concentration is
 the nuisance parameter ``colloid_conc_ug_per_mL``.
@@ -18,21 +22,15 @@ from sim.config import Invalid, section, spec
 
 @dataclass(frozen=True)
 class Material:
-    kind: str = spec("mil125", choices=("mil125", "oxide"),
-                     doc="acceptor model: MIL-125 Ti8 node ladder (parameters ladder_*), or an "
-                         "oxide conduction band (the keys below)")
-    name: str = spec("MIL-125(Ti)", doc="label used in outputs")
-    pairs_compensated_by: str = spec("H+", doc="counter-ion label (documentation only)")
-    # oxide conduction band (material data of the oxide branch; no reference row uses it)
-    cb_edge_V_vs_NHE: float = spec(-0.30, unit="V vs NHE", ge=-3.0, le=3.0,
-                                   doc="oxide: bulk conduction-band edge potential")
-    effective_mass: float = spec(0.28, gt=0.01, le=5.0, unit="m_e",
-                                 doc="oxide: electron effective mass")
-    capacity_per_nm3: float = spec(1.0, gt=0.0, le=100.0, unit="nm^-3",
-                                   doc="oxide: largest electron density represented")
-    dielectric_constant: float = spec(8.5, gt=1.0, le=1000.0,
-                                      doc="oxide: relative permittivity (documentation; "
-                                          "confinement uses the effective mass only)")
+    preset: str = spec(doc="material preset: a file inputs/photodoping/materials/<preset>.toml "
+                           "(mil125, zno, tio2_anatase, in2o3); its band edge, effective mass, "
+                           "permittivity, density and mechanism numbers are used")
+
+    def check(self):
+        from kinetics.photodoping.presets import available
+        if self.preset not in available("materials"):
+            raise Invalid("preset", self.preset, ", ".join(available("materials")),
+                          "no material preset of this name")
 
 
 @dataclass(frozen=True)
@@ -51,17 +49,22 @@ class Particles:
                                doc="size classes (one rate table each) for a distribution")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Sample:
     mass_conc_ug_per_mL: float | None = spec(
         None, unit="ug/mL", gt=0.0, le=1e5,
         doc="particle mass concentration; omit when not reported: the nuisance parameter "
             "colloid_conc_ug_per_mL is used")
-    density_g_cm3: float = spec(0.82, unit="g/cm^3", gt=0.0, le=20.0,
-                                doc="crystal density (MIL-125: 0.82 from the cell and "
-                                    "formula; ZnO: 5.61)")
+    density_g_cm3: float | None = spec(None, unit="g/cm^3", gt=0.0, le=30.0,
+                                       doc="particle density; omit to use the material "
+                                           "preset's")
     path_length_cm: float = spec(1.0, unit="cm", gt=0.0, le=100.0, doc="optical path")
-    solvent: str = spec("methanol", doc="solvent label")
+    solvent: str = spec(doc="solvent (names the Fc+/0 potential in "
+                            "inputs/data/reference_electrodes.toml when reference_electrode "
+                            "is Fc+/0)")
+    reference_electrode: str = spec("NHE", doc="electrode the reported E_oc is referred to "
+                                               "(NHE, SCE, Ag/AgCl, Fc+/0; data in "
+                                               "inputs/data/reference_electrodes.toml)")
     solvent_dielectric: float = spec(32.7, gt=1.0, le=200.0,
                                      doc="relative permittivity of the solvent (methanol 32.7)")
     temperature_K: float = spec(298.15, unit="K", gt=150.0, le=500.0, doc="temperature")
@@ -80,17 +83,23 @@ class Light:
 
 @dataclass(frozen=True)
 class Quencher:
-    name: str = spec("methanol", doc="hole quencher (its rate constant is the parameter "
-                                     "hole_transfer_per_M_s)")
-    conc_M: float = spec(24.7, unit="M", ge=0.0, le=100.0,
-                         doc="quencher concentration (neat methanol 24.7 M)")
+    name: str = spec(doc="hole quencher preset: inputs/photodoping/quenchers/<name>.toml "
+                         "(methanol, ethanol, 2-propanol, triethylamine)")
+    conc_M: float | None = spec(None, unit="M", ge=0.0, le=100.0,
+                                doc="quencher concentration; omit for the neat liquid "
+                                    "(the preset's neat_conc_M)")
+
+    def check(self):
+        from kinetics.photodoping.presets import available
+        if self.name not in available("quenchers"):
+            raise Invalid("name", self.name, ", ".join(available("quenchers")),
+                          "no hole-quencher preset of this name")
 
 
 @dataclass(frozen=True)
 class BackReaction:
-    couple: str = spec("H+/H2", doc="couple that takes the stored electrons (label; its "
-                                    "potential is the parameter couple_potential_V_vs_NHE)")
-    reversible: bool = spec(False, doc="include the anodic branch (product present)")
+    reversible: bool = spec(False, doc="include the anodic branch (oxidation of the quencher "
+                                       "by the particle in the dark)")
 
 
 @dataclass(frozen=True)
@@ -137,24 +146,36 @@ class Solver:
     atol: float = spec(1e-11, gt=0.0, lt=1.0, doc="master equation absolute tolerance")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PhotodopingConfig:
-    material: Material = section(Material)
+    material: Material = section(Material, required=True)
     particles: Particles = section(Particles)
-    sample: Sample = section(Sample)
+    sample: Sample = section(Sample, required=True)
     light: Light = section(Light)
-    quencher: Quencher = section(Quencher)
+    quencher: Quencher = section(Quencher, required=True)
     back_reaction: BackReaction = section(BackReaction)
     spectra: Spectra = section(Spectra)
     output: Output = section(Output)
     solver: Solver = section(Solver)
 
     def check(self):
+        if self.sample.reference_electrode == "Fc+/0" or \
+                self.sample.reference_electrode not in ("NHE", "SCE", "Ag/AgCl"):
+            from sim.config import ConfigError
+            from kinetics.photophysics import reference_entry
+            try:
+                reference_entry(self.sample.reference_electrode, self.sample.solvent)
+            except ConfigError as err:
+                raise Invalid("sample." + ("solvent" if err.key == "solvent"
+                                           else "reference_electrode"),
+                              err.value, err.allowed, err.problem) from None
         p = self.particles
         if p.distribution == "file":
             if not p.file:
                 raise Invalid("particles.file", p.file, "a CSV path with a diameter_nm column",
                               "distribution = 'file' needs a file")
+            from kinetics.photodoping.rates import read_sizes
+            read_sizes(p.file)          # the size file is checked before any work
         if p.distribution != "monodisperse" and self.solver.method == "master" \
                 and p.n_size_classes > 64:
             raise Invalid("particles.n_size_classes", p.n_size_classes,

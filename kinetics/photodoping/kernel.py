@@ -18,7 +18,8 @@ from functools import lru_cache
 import numpy as np
 from numba import njit
 
-from kinetics.photodoping.parameters import ladder, mass_conc_ug_per_mL
+from kinetics.photodoping.parameters import (couple_potential_V_vs_NHE, kq_total_per_s, ladder,
+                                             mass_conc_ug_per_mL, material_of)
 from kinetics.photodoping.rates import (chain_states, photon_flux_density, sample_absorbance,
                                         sites_for, sphere_absorbed_fraction)
 from kinetics.photodoping.thermo import (ELEMENTARY_C, charging_capacitance_F, step_potential,
@@ -28,7 +29,7 @@ from sim.config import replace
 # per-set scalars handed to the kernel, in this order
 SET_KEYS = ("back_rate_constant_per_nm2_s", "transfer_coefficient", "auger_per_s",
             "auger_exponent", "kq_total_per_s", "recombination_per_s", "current_doubling",
-            "couple_potential_V_vs_NHE")
+            "couple_potential_V_vs_NHE (from the quencher preset and the parameters)")
 
 
 @njit(cache=True)
@@ -150,7 +151,7 @@ class Chain:
 
 
 def _chain_key(cfg, values, diameter_nm, max_states):
-    return (float(diameter_nm), int(max_states), cfg.material.kind, tuple(ladder(values)),
+    return (float(diameter_nm), int(max_states), cfg.material.preset, tuple(ladder(values)),
             cfg.sample.temperature_K, cfg.sample.solvent_dielectric,
             values["uncompensated_fraction"], values["absorption_coefficient_per_cm"],
             values["bleach_max"])
@@ -176,7 +177,7 @@ def _chain_cached(key, cfg, values_items):
 
 
 def chain(cfg, values, diameter_nm: float, max_states: int) -> Chain:
-    if cfg.material.kind != "mil125" or cfg.back_reaction.reversible:
+    if material_of(cfg).kind != "mil125" or cfg.back_reaction.reversible:
         raise ValueError("the compiled plateau path covers the MIL-125 ladder with an "
                          "irreversible back reaction; use solve.stationary_only otherwise")
     key = _chain_key(cfg, values, diameter_nm, max_states)
@@ -214,10 +215,10 @@ def photostationary_batch(cfg, values_list, max_states: int) -> np.ndarray:
         for r, i in enumerate(idx):
             v = values_list[i]
             flux[r, 0] = photon_flux_density(cfg, v, a_per_conc * mass_conc_ug_per_mL(cfg, v))
-            kq = v["hole_transfer_per_M_s"] * cfg.quencher.conc_M
+            kq = kq_total_per_s(cfg)
             sets[r] = [v["back_rate_constant_per_nm2_s"], v["transfer_coefficient"],
                        v["auger_per_s"], v["auger_exponent"], kq, v["recombination_per_s"],
-                       v["current_doubling"], v["couple_potential_V_vs_NHE"]]
+                       v["current_doubling"], couple_potential_V_vs_NHE(cfg, v)]
         e = stationary_potentials(ch.log_xs[None, :], ch.theta[None, :], ch.e_death[None, :],
                                   np.array([ch.n_states]), np.array([ch.lump]),
                                   np.array([ch.area_nm2]), np.array([ch.nodes]),

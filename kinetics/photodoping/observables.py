@@ -25,7 +25,7 @@ from functools import lru_cache
 import numpy as np
 
 from kinetics.photodoping.kernel import photostationary_batch
-from kinetics.photodoping.parameters import mass_conc_ug_per_mL
+from kinetics.photodoping.parameters import mass_conc_ug_per_mL, reference_V_vs_NHE
 from kinetics.photodoping.solve import (ensemble, simulate, stationary_only,
                                         stationary_potential_V)
 from sim.config import load_experiment, replace
@@ -87,7 +87,7 @@ def intermediate_state(fractions: np.ndarray) -> tuple[int, int]:
 
 
 def simulated_plateau(cfg, values, max_states: int = 600, drift_window_s: float | None = None):
-    """Photostationary E_oc (V vs Fc+/0) under the configured illumination.
+    """Photostationary E_oc (V vs the file's [sample] reference_electrode).
 
     The plateau the potentiometer reads "at steady state under constant illumination"
     is the E_F of the photostationary charge (detailed balance of the chain).  With
@@ -95,14 +95,14 @@ def simulated_plateau(cfg, values, max_states: int = 600, drift_window_s: float 
     last ``drift_window_s`` of the illumination, E(t_end) - E(t_end - window) (V).
     Any material, size distribution or back reaction (the plain path).
     """
-    fc = values["ferrocene_V_vs_NHE"]
+    fc = reference_V_vs_NHE(cfg)
     if not drift_window_s:
         traj = stationary_only(cfg, values, max_states)
         return stationary_potential_V(cfg, values, traj) - fc
     t_end = cfg.output.t_end_s
     times = np.array([0.0, max(0.0, t_end - drift_window_s), t_end])
     traj = simulate(cfg, values, 0, "master", max_states=max_states, times=times)
-    e = ensemble(cfg, values, traj)["E_F_V_vs_Fc"]
+    e = ensemble(cfg, values, traj)["E_oc_V_vs_ref"]
     return stationary_potential_V(cfg, values, traj) - fc, float(e[-1] - e[1])
 
 
@@ -165,9 +165,8 @@ def insitu_run(values, quick: bool = False):
 
 def plateaus_batch(values_list, quick: bool = False) -> dict[float, np.ndarray]:
     """{diameter: E_oc plateau (V vs Fc+/0) per parameter set} of the three E_oc runs."""
-    fc = np.array([v["ferrocene_V_vs_NHE"] for v in values_list])
-    return {d: photostationary_batch(exp.config, values_list, plateau_states(quick)) - fc
-            for d, exp in plateau_experiments().items()}
+    return {d: photostationary_batch(exp.config, values_list, plateau_states(quick))
+            - reference_V_vs_NHE(exp.config) for d, exp in plateau_experiments().items()}
 
 
 def reference_observables_batch(values_list, ids, quick: bool = False) -> list[dict]:
@@ -210,4 +209,16 @@ def reference_observables_batch(values_list, ids, quick: bool = False) -> list[d
                 margin = min(x_end - inter - 0.5, fin - inter - 0.5)
                 res[BEYOND_ID] = (margin, f"{x_end:.2f} pairs/node (dominant {fin}, "
                                           f"intermediate {inter})")
+    return out
+
+
+def eoc_curves(values, quick: bool = False, n_times: int = 61) -> dict:
+    """{diameter: (time min, E_oc V vs the file's electrode)} of the three E_oc runs."""
+    out = {}
+    for d, exp in plateau_experiments().items():
+        cfg = exp.config
+        times = np.linspace(0.0, cfg.output.t_end_s, n_times)
+        traj = simulate(cfg, values, exp.seed, "master", max_states=plateau_states(quick),
+                        times=times)
+        out[d] = (times / 60.0, np.asarray(ensemble(cfg, values, traj)["E_oc_V_vs_ref"]))
     return out

@@ -1,11 +1,18 @@
 """The parameter table of the photodoping model: every number of the mechanism.
 
 Calibrated (``nanokin fit photodoping``, against the three photostationary E_oc of
-seed 000): the back reaction's rate constant k0 and transfer coefficient, and the
-Auger-type loss k_A.  Nuisance: the irradiance and the colloid concentration, which
-seed 000 does not report; they are used only by experiment files that omit
+seed 000): the back reaction's rate constant k0 and transfer coefficient, the effective
+proton activity of the couple and the Auger-type loss k_A.  Nuisance: the irradiance,
+the colloid concentration and the product concentration, which seed 000 does not report; they are used only by experiment files that omit
 ``[light] power_mW`` / ``[sample] mass_conc_ug_per_mL``.  Everything else is fixed,
 with its source or the reason for the assumption.
+
+What sets the plateau: the stored electrons reduce the quencher's oxidation product
+(formaldehyde from methanol) back, a proton-coupled two-electron couple; the plateau
+is where photocharging and this back reaction balance (Fermi-level pinning by aldehyde
+hydrogenation, Carroll et al., J. Am. Chem. Soc. 2015, 137, 11163).  The couple's
+potential follows from the quencher preset's E0 with the effective proton activity
+(calibrated) and the product concentration (nuisance).
 
 The node ladder of MIL-125 (``ladder_*``) is an input: a break after four H+-e- pairs,
 placed where the DFT of seed 000 assigns a distinct ~4-pair state.  The "intermediate
@@ -51,9 +58,6 @@ TABLE = ParameterTable("photodoping", [
               doc="fraction of the band-edge absorption bleached at full filling",
               bounds=(0.0, 1.0)),
     # --- charging yield per absorbed photon
-    Parameter("hole_transfer_per_M_s", 1.0e7, "M^-1 s^-1", "fixed",
-              "assumed: order of magnitude; not measured for MIL-125/methanol",
-              doc="hole-quenching rate constant k_q", bounds=(0.0, 1e12)),
     Parameter("current_doubling", 1.0, "1", "fixed",
               "assumed: no injection by the quencher radical (1 = none, 2 = full doubling)",
               doc="electrons injected per quenched hole, applied as a rate factor",
@@ -71,11 +75,26 @@ TABLE = ParameterTable("photodoping", [
     Parameter("auger_exponent", 2.0, "1", "fixed",
               "assumed: p = 1-2 for losses that grow with the stored charge (trion-like)",
               doc="p in k_A theta^p", bounds=(0.0, 4.0)),
-    # --- back reaction (Butler-Volmer against the couple)
-    Parameter("couple_potential_V_vs_NHE", -0.41, "V vs NHE", "fixed",
-              "assumed: H+/H2 at pH 7 and 1 bar H2 (-0.059 V x 7)",
-              doc="equilibrium potential of the couple that takes the stored electrons",
-              bounds=(-3.0, 3.0)),
+    # --- back reaction: hydrogenation of the quencher's oxidation product (the reverse of
+    # the photo-oxidation), which pins the Fermi level (Carroll et al., J. Am. Chem. Soc.
+    # 2015, 137, 11163: photodoped ZnO/ethanol, Fermi-level pinning by aldehyde
+    # hydrogenation).  E_c = E0(product/quencher, pH 0; quencher preset)
+    #   - (ln10 RT/F)(protons/electrons) pH_eff + (RT/nF) ln([product]/[quencher]).
+    Parameter("proton_pH_effective", 8.35, "pH units", "calibrated",
+              "calibrated: E_oc plateaus of seed 000; prior: the neutral point of neat "
+              "methanol, pKs/2 = 16.7/2 (autoprotolysis constant of methanol; Izutsu, "
+              "Electrochemistry in Nonaqueous Solutions, Wiley-VCH 2002, ch. 1), two pH units "
+              "wide: the protons released by the quencher's oxidation bind to the Ti-oxo node "
+              "(H+-e- pairs), so the free proton activity is not known",
+              doc="effective pH (on the aqueous NHE scale) of the proton-coupled couple",
+              bounds=(-2.0, 20.0), prior=Prior("normal", 2.0)),
+    Parameter("product_conc_M", 1.0e-5, "M", "nuisance",
+              "not measured in seed 000: the quencher's oxidation product (formaldehyde) "
+              "accumulates as the colloid charges; prior: ~1e-5 M, the order of the stored "
+              "charge of a 25 ug/mL colloid (~1e-4 M Ti, a few pairs per node, 2 e- per "
+              "product) lowered by evaporation/side reactions, 1.5 decades wide",
+              doc="concentration of the quencher's oxidation product (aldehyde/ketone)",
+              bounds=(1e-12, 1.0), prior=Prior("lognormal", 1.5)),
     Parameter("back_rate_constant_per_nm2_s", 1.0e-3, "nm^-2 s^-1", "calibrated",
               "calibrated: E_oc plateaus of seed 000; prior: 1e-3 nm^-2 s^-1 = 1.6e-8 A cm^-2, "
               "the order of the H+/H2 exchange current density on titanium (Trasatti, "
@@ -94,12 +113,6 @@ TABLE = ParameterTable("photodoping", [
               "electrons: E_F independent of particle volume)",
               doc="gamma: fraction of stored charge not compensated by cations",
               bounds=(0.0, 1.0)),
-    Parameter("ferrocene_V_vs_NHE", 0.40, "V vs NHE", "fixed",
-              "assumed: 0.40 V is the usual value of E(Fc+/0) vs SCE, not vs NHE; seed 001 "
-              "reports E1/2(Fc+/0) = +0.63 V vs NHE in CH3CN.  Kept at 0.40 so the numbers "
-              "stay comparable; its correction is separate work (issue 11)",
-              doc="E(Fc+/0) used to convert E_F to the E_oc reported vs Fc+/0",
-              bounds=(-1.0, 2.0)),
     # --- unreported experimental inputs of seed 000
     Parameter("irradiance_mW_cm2", 20.0, "mW cm^-2", "nuisance",
               f"{SEED000} reports a 308 nm LED driven at 600 mA, not the power reaching the "
@@ -142,3 +155,57 @@ def mass_conc_ug_per_mL(cfg, values) -> float:
     if cfg.sample.mass_conc_ug_per_mL is not None:
         return cfg.sample.mass_conc_ug_per_mL
     return float(values["colloid_conc_ug_per_mL"])
+
+
+# --------------------------------------------------------------------------- presets and data
+
+def material_of(cfg):
+    """The material preset the experiment names."""
+    from kinetics.photodoping.presets import material
+    return material(cfg.material.preset)
+
+
+def quencher_of(cfg):
+    from kinetics.photodoping.presets import quencher
+    return quencher(cfg.quencher.name)
+
+
+def quencher_conc_M(cfg) -> float:
+    """[quencher] conc_M, or the neat liquid's concentration from the preset."""
+    if cfg.quencher.conc_M is not None:
+        return cfg.quencher.conc_M
+    return quencher_of(cfg).neat_conc_M
+
+
+def kq_total_per_s(cfg) -> float:
+    """k_q [Q]: hole-transfer rate of the named quencher on the named material (s^-1)."""
+    from kinetics.photodoping.presets import hole_transfer_per_M_s
+    return hole_transfer_per_M_s(cfg.material.preset, cfg.quencher.name) * quencher_conc_M(cfg)
+
+
+def density_g_cm3(cfg) -> float:
+    if cfg.sample.density_g_cm3 is not None:
+        return cfg.sample.density_g_cm3
+    return material_of(cfg).density_g_cm3
+
+
+def couple_potential_V_vs_NHE(cfg, values) -> float:
+    """Equilibrium potential of the back-reaction couple (quencher's oxidation product)."""
+    import math
+    q = quencher_of(cfg)
+    T = cfg.sample.temperature_K
+    vt = 8.314462618 * T / 96485.33212
+    conc = max(quencher_conc_M(cfg), 1e-300)
+    return (q.couple_E0_V_vs_NHE - math.log(10.0) * vt * q.protons / q.electrons
+            * values["proton_pH_effective"]
+            + vt / q.electrons * math.log(values["product_conc_M"] / conc))
+
+
+def reference_V_vs_NHE(cfg) -> float:
+    """Potential (vs NHE) of the electrode E_oc is reported against ([sample])."""
+    from kinetics.photophysics import reference_potential_V_vs_NHE
+    return reference_potential_V_vs_NHE(cfg.sample.reference_electrode, cfg.sample.solvent)
+
+
+def reference_unit(cfg) -> str:
+    return f"V vs {cfg.sample.reference_electrode}"

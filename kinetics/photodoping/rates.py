@@ -7,7 +7,9 @@ absorption      k_abs(n) = Phi pi R^2 Q(alpha(n) R), alpha(n) = alpha0 (1 - b_ma
                 Phi the photon flux density averaged over the optical path.
 charging yield  phi(n) = k_q[Q] / (k_q[Q] + k_rec + k_A theta^p);
                 birth(n) = beta k_abs(n) phi(n) (beta: current doubling).
-back reaction   death(n) = A k0 exp[-alpha_BV F (E_n - E_c)/RT]   (cathodic Butler-Volmer);
+back reaction   death(n) = A k0 exp[-alpha_BV F (E_n - E_c)/RT]   (cathodic Butler-Volmer),
+                E_c the couple of the quencher's oxidation product (parameters.
+                couple_potential_V_vs_NHE: aldehyde hydrogenation pins E_F);
                 with ``reversible`` the anodic branch A k0 exp[(1 - alpha_BV) F (E_{n+1} - E_c)/RT]
                 adds to birth(n) (detailed balance with the couple in the dark).
 
@@ -21,7 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kinetics.photodoping.parameters import irradiance_mW_cm2, ladder, mass_conc_ug_per_mL
+from kinetics.photodoping.parameters import (couple_potential_V_vs_NHE, density_g_cm3,
+                                             irradiance_mW_cm2, kq_total_per_s, ladder,
+                                             mass_conc_ug_per_mL, material_of)
 from kinetics.photodoping.thermo import step_potential, thermal_voltage
 from kinetics.photophysics import photon_flux
 from sim.rng import child_seeds
@@ -58,10 +62,11 @@ class ParticleClass:
 def sites_for(cfg, values, diameter_nm: float) -> tuple[int, float]:
     """(capacity N_s, acceptor units): MIL-125 nodes x ladder length, or oxide V x capacity."""
     volume = math.pi / 6.0 * diameter_nm ** 3
-    if cfg.material.kind == "mil125":
+    mat = material_of(cfg)
+    if mat.kind == "mil125":
         nodes = mil125_node_density_per_nm3() * volume
         return max(1, int(round(nodes * len(ladder(values))))), nodes
-    return max(1, int(round(volume * cfg.material.capacity_per_nm3))), volume
+    return max(1, int(round(volume * mat.capacity_per_nm3))), volume
 
 
 def photon_flux_density(cfg, values, sample_absorbance: float = 0.0) -> float:
@@ -91,14 +96,14 @@ def rate_tables(cfg, values, diameter_nm: float, flux_cm2_s: float,
     area_nm2 = math.pi * diameter_nm ** 2
     alpha = v["absorption_coefficient_per_cm"] * (1.0 - v["bleach_max"] * theta)
     k_abs = flux_cm2_s * math.pi * radius_cm ** 2 * sphere_absorbed_fraction(alpha * radius_cm)
-    kq = v["hole_transfer_per_M_s"] * cfg.quencher.conc_M
+    kq = kq_total_per_s(cfg)
     denom = kq + v["recombination_per_s"] + v["auger_per_s"] * theta ** v["auger_exponent"]
     yield_ = np.divide(kq, denom, out=np.zeros_like(theta), where=denom > 0)
     birth = v["current_doubling"] * k_abs * yield_
     e_n = step_potential(cfg, v, np.maximum(n, 1.0), diameter_nm, nodes)   # E for n-1 -> n
     vt = thermal_voltage(cfg.sample.temperature_K)
     a = v["transfer_coefficient"]
-    e_c = v["couple_potential_V_vs_NHE"]
+    e_c = couple_potential_V_vs_NHE(cfg, v)
     k0 = v["back_rate_constant_per_nm2_s"]
     over = (e_n - e_c) / vt
     death = area_nm2 * k0 * np.exp(np.clip(-a * over, -700, 700))
@@ -135,6 +140,10 @@ def size_sample(cfg, seed: int) -> np.ndarray:
     return rng.choice(d, size=p.n_particles, p=w / w.sum())
 
 
+#: diameters a size file may hold (the bounds of [particles] diameter_nm)
+DIAMETER_RANGE_NM = (1.0, 5000.0)
+
+
 def read_sizes(path: str):
     """(diameters nm, weights) from a CSV (diameter_nm[, weight]) or a growth result (.h5)."""
     import csv
@@ -155,21 +164,64 @@ def read_sizes(path: str):
             raise ConfigError(path, "particles.file", path, "positive diameters and numbers",
                               "bad size data")
         return d, w
+    import math as _m
+    from pathlib import Path
+    if Path(path).is_dir():
+        raise ConfigError(path, "particles.file", path, "a CSV file (diameter_nm[, weight])",
+                          "a directory, not a file")
     try:
-        with open(path, newline="") as fh:
-            rows = [r for r in csv.DictReader(
-                line for line in fh if not line.lstrip().startswith("#"))]
+        with open(path, newline="", encoding="utf-8") as fh:
+            lines = [(i + 1, line) for i, line in enumerate(fh)]
     except FileNotFoundError:
         raise ConfigError(path, "particles.file", path, "an existing CSV file",
                           "file not found") from None
-    if not rows or "diameter_nm" not in rows[0]:
-        raise ConfigError(path, "particles.file", path, "a CSV with a diameter_nm column",
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, "particles.file", f"byte {exc.start}",
+                          "a UTF-8 text CSV file", "not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(path, "particles.file", path, "a readable CSV file",
+                          f"cannot read: {exc.strerror}") from None
+    body = [(n, line) for n, line in lines
+            if line.strip() and not line.lstrip().startswith("#")]
+    if not body:
+        raise ConfigError(path, "particles.file", path, "a header line and at least one row",
+                          "empty size file")
+    header = next(csv.reader([body[0][1]]))
+    header = [h.strip() for h in header]
+    if "diameter_nm" not in header:
+        raise ConfigError(path, "header (line %d)" % body[0][0], header,
+                          "a CSV with a diameter_nm column (and optionally weight)",
                           "no diameter_nm column")
-    d = np.array([float(r["diameter_nm"]) for r in rows])
-    w = np.array([float(r.get("weight") or 1.0) for r in rows])
-    if np.any(d <= 0) or np.any(w < 0) or w.sum() <= 0:
-        raise ConfigError(path, "particles.file", path, "positive diameters and weights",
-                          "bad size data")
+    i_d = header.index("diameter_nm")
+    i_w = header.index("weight") if "weight" in header else None
+    d, w = [], []
+    lo, hi = DIAMETER_RANGE_NM
+    for n, line in body[1:]:
+        row = next(csv.reader([line]))
+        for col, idx, allowed, ok in (
+                ("diameter_nm", i_d, f"a finite number in [{lo:g}, {hi:g}] nm",
+                 lambda x: lo <= x <= hi),
+                ("weight", i_w, "a finite number >= 0", lambda x: x >= 0.0)):
+            if idx is None:
+                continue
+            text = row[idx].strip() if idx < len(row) else ""
+            try:
+                x = float(text)
+            except ValueError:
+                raise ConfigError(path, f"line {n}, column {col}", text, allowed,
+                                  "not a number") from None
+            if not _m.isfinite(x) or not ok(x):
+                raise ConfigError(path, f"line {n}, column {col}", text, allowed,
+                                  "out of range" if _m.isfinite(x) else "not finite")
+            (d if col == "diameter_nm" else w).append(x)
+        if i_w is None:
+            w.append(1.0)
+    if not d:
+        raise ConfigError(path, "particles.file", path, "at least one data row", "no sizes")
+    d, w = np.array(d), np.array(w)
+    if w.sum() <= 0:
+        raise ConfigError(path, "column weight", "all zero", "weights with a positive sum",
+                          "no particles")
     return d, w
 
 
@@ -190,7 +242,7 @@ def size_classes(diameters: np.ndarray, n_classes: int):
 def sample_absorbance(cfg, values, diameters: np.ndarray) -> float:
     """Decadic absorbance of the undoped colloid at the excitation wavelength."""
     d = np.asarray(diameters, float)
-    mass_per_particle_g = cfg.sample.density_g_cm3 * math.pi / 6 * (d * 1e-7) ** 3
+    mass_per_particle_g = density_g_cm3(cfg) * math.pi / 6 * (d * 1e-7) ** 3
     conc_per_cm3 = mass_conc_ug_per_mL(cfg, values) * 1e-6 / mass_per_particle_g.mean()
     r_cm = 0.5 * d * 1e-7
     sigma = math.pi * r_cm ** 2 * sphere_absorbed_fraction(

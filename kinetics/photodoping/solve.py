@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kinetics.photodoping.parameters import ladder
+from kinetics.photodoping.parameters import ladder, material_of, reference_V_vs_NHE
 from kinetics.photodoping.rates import (photon_flux_density, potential_at, rate_tables,
                                         sample_absorbance, size_classes, size_sample)
 from kinetics.photodoping.thermo import ladder_weights
@@ -120,10 +120,10 @@ def ensemble(cfg, values, traj: Trajectory) -> dict:
     theta = (w * sites) @ (traj.mean_electrons / sites[:, None]) / (w @ sites)
     out = {"electrons_per_particle": total_n, "electrons_per_node": per_node,
            "electrons_per_nm3": per_nm3, "E_F_V_vs_NHE": e_oc,
-           "E_F_V_vs_Fc": e_oc - values["ferrocene_V_vs_NHE"], "filling": theta,
+           "E_oc_V_vs_ref": e_oc - reference_V_vs_NHE(cfg), "filling": theta,
            "bleach_fraction": values["bleach_max"] * theta}
     out["stationary_electrons_per_particle"] = w @ traj.stationary_mean
-    if cfg.material.kind == "mil125":
+    if material_of(cfg).kind == "mil125":
         out["node_state_fractions"] = ladder_weights(e_oc, ladder(values),
                                                      cfg.sample.temperature_K)
     return out

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from kinetics.photodoping.parameters import ladder
+from kinetics.photodoping.parameters import ladder, material_of
 
 FARADAY_C_MOL = 96485.33212
 GAS_J_MOL_K = 8.314462618
@@ -111,7 +111,7 @@ def step_potential(cfg, values, n_electrons, diameter_nm: float, nodes: float):
 
     E_chem((n - 1/2)/units) - gamma e (n - 1/2)/C; ``values`` is the parameter set.
     """
-    m, T = cfg.material, cfg.sample.temperature_K
+    m, T = material_of(cfg), cfg.sample.temperature_K
     q = np.asarray(n_electrons, dtype=float) - 0.5
     radius = 0.5 * diameter_nm
     if m.kind == "mil125":

@@ -41,7 +41,7 @@ class Particles:
                              doc="size distribution of the particles")
     dispersity: float = spec(0.17, ge=0.0, le=2.0,
                              doc="lognormal: std/mean of the diameter (0.17 in seed 000)")
-    file: str = spec("", doc="file: CSV with a diameter_nm column and optional weight column, "
+    file: str = spec("", path=True, doc="file: CSV with a diameter_nm column and optional weight column, "
                              "or a growth-model result (.h5: classes/diameter_nm, "
                              "classes/number_per_L)")
     n_particles: int = spec(2000, ge=1, le=1_000_000, doc="particles simulated by kMC")

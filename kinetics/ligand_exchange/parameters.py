@@ -82,11 +82,6 @@ PARAMETERS = ParameterTable(NAME, [
         doc="fraction of the bridge strain energy that acts on ring closure: fit = exp(-scale E / RT)",
         bounds=(0.01, 10.0), prior=Prior("lognormal", 0.5)),
     Parameter(
-        "crosslinked_pair_distance_A", 4.48, "Å", "fixed",
-        "Yoshikawa 2026, Fig. S13: PDT-bridged S-S distances 4.443, 4.497, 4.497 Å in the crystal "
-        "of [Au24Pt(TBBT)12(PDT)3]0 (mean 4.48 Å)",
-        doc="S-S distance of the pairs of the C3 triple after the staple rearrangement"),
-    Parameter(
         "rearranged_pair_shift_A", 0.0, "Å", "calibrated",
         _CAL + "prior: no structure of a partly rearranged shell is known; the candidate pairs off "
         "the C3 triple may move either way by a few tenths of an Å: normal, centred on no change, "

@@ -19,9 +19,9 @@ Rules (numbers: :mod:`kinetics.ligand_exchange.parameters`):
    :mod:`structures.ligands`.
 3. staple rearrangement: the first bridge commits the cluster's shell to a C3-symmetric
    cross-linked arrangement (one of the C3 triples of site-disjoint pairs that contain the
-   bridged pair, chosen at random); the two other pairs of that triple then have the
-   S-S distance ``crosslinked_pair_distance_A`` (the bridged S-S distances of
-   [Au24Pt(TBBT)12(PDT)3]0), while the candidate pairs off the triple change by
+   bridged pair, chosen at random); the pairs of that triple then have the mean bridged
+   S-S distance of the product structure file (:func:`bridged_shell`; by default the
+   bridged distances of the [Au24Pt(TBBT)12(PDT)3]0 crystal), while the candidate pairs off the triple change by
    ``rearranged_pair_shift_A`` times (1 + bridges already off the triple).
 4. inter-cluster cross-linking: the free SH ends of two dangling dithiols (or disulfide)
    on different clusters couple to a disulfide, k_disulfide_M_s * [end] * [end]; a
@@ -55,24 +55,60 @@ def site_system(centre: str = "Pt", structure_file: str = "", kinds: tuple = ("c
                 max_pair_distance_A: float = 6.0):
     """Sites, candidate bridge pairs and C3 triples of the cluster (cached).
 
-    Returns a dict: site_class (18,), pairs (PairTable of all pairs), cand (indices of
-    candidate bridge pairs in ``pairs``), triples (list of candidate-index triples).
+    Classes and triples come from the bond graph (:mod:`structures.sites`), so an ideal, a
+    noisy or a relaxed / crystal structure give the same ones; the distance of a candidate
+    pair is the mean of its class.  Returns a dict: site_class (18,), pairs (PairTable of
+    all pairs), cand (indices of candidate bridge pairs in ``pairs``), triples (list of
+    candidate-index triples), sites.  Raises ValueError when the structure is not an
+    M25(SR)18 frame or offers no C3 triple of candidate pairs to bridge.
     """
     from structures.clusters import build_m25, read_structure
     from structures.sites import analyse, c3_triples
 
     atoms = read_structure(structure_file) if structure_file else build_m25(centre=centre)
-    sites, pairs, ops, centre_xyz = analyse(atoms, max_distance_A=max_pair_distance_A)
+    sites, pairs, perms = analyse(atoms, max_distance_A=max_pair_distance_A)
     if sites.n_sites != N_SITES or int(sites.is_core.sum()) != 12:
         raise ValueError(f"the structure has {sites.n_sites} S sites ({int(sites.is_core.sum())} core); "
                          "an M25(SR)18 cluster has 18 (12 core, 6 apex)")
     cand_mask = (~pairs.same_staple) & np.isin(pairs.kind, list(kinds))
     cand = np.where(cand_mask)[0]
-    tri_full = c3_triples(sites, pairs, ops, centre_xyz, select=cand_mask)
+    tri_full = c3_triples(sites, pairs, perms, select=cand_mask)
+    if not tri_full:
+        raise ValueError(f"the structure offers no C3 triple of site-disjoint {'/'.join(kinds)} "
+                         f"inter-staple S-S pairs within {max_pair_distance_A} Å to bridge "
+                         f"({len(cand)} candidate pairs, {len(perms)} bond-graph symmetries)")
     where = {int(k): n for n, k in enumerate(cand)}
     triples = [tuple(where[k] for k in tr) for tr in tri_full]
     return dict(site_class=sites.site_class.copy(), pairs=pairs, cand=cand, triples=triples,
                 sites=sites)
+
+
+#: the rearranged (bridged) shell: a structure file whose dithiolate bridges (carbon chains
+#: joining two S atoms) give the S-S distance of the pairs of the C3 triple after the
+#: rearrangement (construction and source: structures/tools/build_bridged_product.py)
+PRODUCT_STRUCTURE = "au24pt_pdt3_bridged.xyz"
+
+
+@lru_cache(maxsize=8)
+def bridged_shell(product_file: str = "") -> dict:
+    """Bridged S-S distances of a product structure file (default: the shipped
+    :data:`PRODUCT_STRUCTURE`), read by the same site / pair-table code as the reactant.
+
+    Returns dict(distances_A (one per bridge), mean_A, file).  Raises ValueError when the
+    file holds no bridge."""
+    from sim.paths import inputs_dir
+    from structures.clusters import read_structure
+    from structures.sites import analyse, bridged_pairs
+
+    path = product_file or str(inputs_dir() / "structures" / PRODUCT_STRUCTURE)
+    atoms = read_structure(path)
+    bridges = bridged_pairs(atoms)
+    if not bridges:
+        raise ValueError(f"{path}: no dithiolate bridge (a ligand chain joining two S atoms) in the product structure")
+    sites, pairs, _ = analyse(atoms, max_distance_A=10.0)
+    idx = pairs.index()
+    d = np.array([pairs.distance_A[idx[b]] for b in bridges])
+    return dict(distances_A=d, mean_A=float(d.mean()), file=path)
 
 
 def _label(name: str) -> str:
@@ -129,6 +165,7 @@ def build_system(cfg, values: dict, n_clusters: int | None = None) -> System:
     rates = {k: float(values[k]) for k in RATE_NAMES}
     geo = site_system(c.centre, c.structure_file, tuple(cfg.solver.bridge_pair_kinds),
                       cfg.solver.max_pair_distance_A)
+    xl_distance_A = bridged_shell(c.product_structure_file)["mean_A"]
     mono = [c.initial_ligand] + ([rg.monothiol] if rg.monothiol and rg.monothiol != c.initial_ligand else [])
     di = []
     for d in (c.preformed_dithiol, rg.dithiol):
@@ -158,7 +195,7 @@ def build_system(cfg, values: dict, n_clusters: int | None = None) -> System:
     k_site = np.where(cls == "core", rates["k_core_M_s"], rates["k_core_M_s"] * rates["apex_factor"])
     pairs, cand = geo["pairs"], geo["cand"]
     cand_pairs = np.stack([pairs.i[cand], pairs.j[cand]], axis=1).astype(np.int64)
-    dist = pairs.distance_A[cand]
+    dist = pairs.class_distance_A[cand]
     fit_native = np.zeros((max(n_di, 1), len(cand)))
     fit_xl = np.zeros(max(n_di, 1))
     fit_other = np.zeros((max(n_di, 1), N_EXTRA_LEVELS, len(cand)))
@@ -169,7 +206,7 @@ def build_system(cfg, values: dict, n_clusters: int | None = None) -> System:
         for level in range(N_EXTRA_LEVELS):
             e_other = bridge_strain_kcal(dt, dist + (1 + level) * rates["rearranged_pair_shift_A"])
             fit_other[d, level] = np.exp(-rates["strain_scale"] * e_other / (R_KCAL * T_K))
-        e_xl = bridge_strain_kcal(dt, rates["crosslinked_pair_distance_A"])
+        e_xl = bridge_strain_kcal(dt, xl_distance_A)
         fit_xl[d] = float(np.exp(-rates["strain_scale"] * e_xl / (R_KCAL * T_K)))
     n_nb = max(1, max((np.sum(cand_pairs == s) for s in range(N_SITES)), default=1))
     nbr_site = -np.ones((N_SITES, n_nb), np.int64)

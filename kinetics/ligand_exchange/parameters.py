@@ -77,8 +77,10 @@ PARAMETERS = ParameterTable(NAME, [
         bounds=(1e-3, 1e5), prior=Prior("lognormal", 1.5)),
     Parameter(
         "strain_scale", 1.0, "1", "calibrated",
-        _CAL + "prior: the restrained-conformer strain energies of structures.ligands taken at face "
-        "value (1); they are crude (S-H in place of S-Au): 0.5 decades",
+        _CAL + "prior: the MMFF94 restrained-conformer strain energies of the free dithiols "
+        "(inputs/structures/dithiol_strain.toml, structures.tools.dithiol_strain) taken at face value "
+        "(1); they are crude (S-H in place of S-Au, no orientation of the S-C bonds at the surface): "
+        "0.5 decades",
         doc="fraction of the bridge strain energy that acts on ring closure: fit = exp(-scale E / RT)",
         bounds=(0.01, 10.0), prior=Prior("lognormal", 0.5)),
     Parameter(

@@ -550,7 +550,7 @@ def test_observations_file_matches_the_reference_quantities():
         assert le.load_reference(o.experiment).name == o.experiment
     held = {o.id for o in obs if not o.fit}
     assert held == {"tbbt12pdt3_edt_changed_180min", "tbbt18_bdt_bridged_180min",
-                    "pet18_tbbt_250_tbbt_share_600min"}
+                    "pet18_tbbt_250_tbbt_share_600min", "pet18_tbbt_250_tbbt_share_60min"}
 
 
 def test_quick_observables_are_deterministic_and_respond_to_parameters():
@@ -559,11 +559,24 @@ def test_quick_observables_are_deterministic_and_respond_to_parameters():
     b = le.MODEL.observables(PRE_PORT, ids, quick=True)
     assert a == b
     slow = le.MODEL.observables(dict(PRE_PORT, aliphatic_leaving=2e-5), ids, quick=True)
-    assert slow["pet18_tbbt_pdt_mean_tbbt_5min"] < 0.5 * a["pet18_tbbt_pdt_mean_tbbt_5min"]
+    assert slow["pet18_tbbt_pdt_mean_tbbt_5min"][0] < 0.5 * a["pet18_tbbt_pdt_mean_tbbt_5min"][0]
+    # every value carries its sampling SE and its margin in SE
+    for v, text in a.values():
+        assert " ± " in text and " SE" in text and "margin" in text
     batch = le.MODEL.observables_batch([PRE_PORT, dict(PRE_PORT, aliphatic_leaving=2e-5)], ids, quick=True)
     assert batch == [a, slow]
     with pytest.raises(KeyError, match="unknown observation"):
         le.MODEL.observables(PRE_PORT, ["no_such_row"])
+
+
+def test_standard_errors_of_reference_quantities():
+    from kinetics.ligand_exchange.observables import _binomial_se, _margin_se, margin_in_se
+
+    assert _binomial_se(0.5, 400) == pytest.approx(0.025, rel=0.01)
+    assert 0 < _binomial_se(0.0, 4000) < 2e-4          # a zero count keeps an uncertainty
+    assert _margin_se(0.6, 0.2, 100) == pytest.approx(math.sqrt((0.8 - 0.16) / 100))
+    assert margin_in_se(0.0103, 0.0016, -math.inf, 0.01) == pytest.approx(-0.1875)
+    assert margin_in_se(0.5, 0.1, 0.0, 1.0) == pytest.approx(5.0)
 
 
 def test_quick_event_cap_gives_no_value_instead_of_stalling(monkeypatch):

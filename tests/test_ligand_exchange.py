@@ -550,7 +550,8 @@ def test_observations_file_matches_the_reference_quantities():
         assert le.load_reference(o.experiment).name == o.experiment
     held = {o.id for o in obs if not o.fit}
     assert held == {"tbbt12pdt3_edt_changed_180min", "tbbt18_bdt_bridged_180min",
-                    "pet18_tbbt_250_tbbt_share_600min", "pet18_tbbt_250_tbbt_share_60min"}
+                    "pet18_tbbt_250_tbbt_share_600min", "pet18_tbbt_250_tbbt_share_60min",
+                    "tbbt18_pdt_tbbt12pdt4_180min"}
 
 
 def test_quick_observables_are_deterministic_and_respond_to_parameters():

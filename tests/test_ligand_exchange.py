@@ -241,7 +241,7 @@ def _kernel(sysm, lig, partner, shell, conc, times_s, seed=0, k_close=None, k_ss
         a["in_triple"], a["pair_triples"], r["k_close_per_s"] if k_close is None else k_close,
         r["k_disulfide_M_s"] if k_ss is None else k_ss, r["k_tde_M_s"] if k_tde is None else k_tde,
         a["tde_nuc"], rearrange, times_s,
-        stream_states(seed, 1)[0].copy(), 10**9)
+        stream_states(seed, 1)[0].copy(), 10**9, 0.0, np.zeros(2))
 
 
 # ---------------------------------------------------------------- analytic limits

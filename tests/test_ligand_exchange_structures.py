@@ -107,3 +107,88 @@ def test_product_structure_without_bridges_is_refused(tmp_path):
     write(str(path), build_m25(with_carbon=True))
     with pytest.raises(ConfigError, match="product_structure_file"):
         parse_experiment(RUN.format(structure=f'product_structure_file = "{path}"', solver=""))
+
+
+# ---------------------------------------------------------------- runs in chunks, limits
+
+def test_chunked_run_is_exact_on_the_binomial_limit(monkeypatch):
+    """Many tiny chunks (each restarts the waiting time, memoryless) keep the analytic
+    per-site conversion of PET -> TBBT with no back reaction."""
+    from kinetics.ligand_exchange import system
+
+    monkeypatch.setattr(system, "CHUNK_WALL_S", 1e-3)
+    monkeypatch.setattr(system, "FIRST_CHUNK_EVENTS", 1000)
+    text = RUN.format(structure="", solver="").replace('initial_ligand = "TBBT"', 'initial_ligand = "PET"')
+    text = text.replace('dithiol = "PDT"\ndithiol_equiv = 216\n', "").replace("times_min = [0, 5]", "times_min = [0, 3, 10]")
+    text = text.replace("n_clusters = 300", "n_clusters = 2000")
+    exp = parse_experiment(text)
+    calls = []
+    sysm, times_s, counts, links, conc, events = le.simulate(
+        exp.config, dict(PRE_PORT, K_aryl_alkyl=1e12), seed=3, progress=calls.append)
+    assert len(calls) >= 10                                  # it did run in many chunks
+    r = sysm.rates
+    c_tbbt = 4302 * 0.24e-3
+    k_c = r["k_core_M_s"] * r["aliphatic_leaving"] * c_tbbt
+    k_a = k_c * r["apex_factor"]
+    tb = sysm.mono.index("TBBT")
+    for j, t in enumerate(times_s):
+        pc, pa = 1 - np.exp(-k_c * t), 1 - np.exp(-k_a * t)
+        n = counts[j, :, tb].astype(float)
+        var = 12 * pc * (1 - pc) + 6 * pa * (1 - pa)
+        assert abs(n.mean() - (12 * pc + 6 * pa)) <= 4 * np.sqrt(max(var, 1e-12) / n.size) + 1e-12
+
+
+def test_max_events_leaves_unreached_times_missing_and_warns():
+    exp = parse_experiment(RUN.format(structure="", solver="max_events = 2000").replace(
+        "times_min = [0, 5]", "times_min = [0, 0.001, 5, 10]"))
+    with pytest.warns(RuntimeWarning, match="max_events"):
+        res = le.MODEL.run(exp, progress=False)
+    assert res["output_times_reached"] == 2
+    assert np.all(np.isfinite(res["mean_sites"][:2])) and np.all(np.isnan(res["mean_sites"][2:]))
+    assert np.all(np.isnan(res["species_fraction"][2:]))
+    assert res["leading_species_t10min"].startswith("missing")
+
+
+@pytest.mark.parametrize("change", [("times_min = [0, 5]\n[solver]\nn_clusters = 300",
+                                     "times_min = [0, 300]\n[solver]\nn_clusters = 2000000"),
+                                    ("dithiol_equiv = 216", "dithiol_equiv = 1e300"),
+                                    ("times_min = [0, 5]", "times_min = [0, 1e300]")])
+def test_huge_runs_are_refused_with_an_estimate(change):
+    exp = parse_experiment(RUN.format(structure="", solver="").replace(*change))
+    with pytest.raises(ConfigError, match="solver.max_work_events") as err:
+        le.MODEL.run(exp, progress=False)
+    assert "estimated work" in str(err.value)
+
+
+def test_work_estimate_is_the_right_order():
+    exp = parse_experiment(RUN.format(structure="", solver=""))
+    sysm = le.build_system(exp.config, PRE_PORT)
+    est = le.system.estimate_events(sysm, 300, 300.0)
+    *_, events = le.simulate(exp.config, PRE_PORT, seed=1)
+    assert 0.03 < events / est < 30, (events, est)
+
+
+def test_ctrl_c_stops_a_run_quickly_without_a_partial_file(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    cfg = tmp_path / "long.toml"
+    cfg.write_text(RUN.format(structure="", solver="").replace("n_clusters = 300", "n_clusters = 20000")
+                   .replace("times_min = [0, 5]", "times_min = [0, 300]"))
+    out = tmp_path / "long.h5"
+    env = dict(os.environ, PYTHONPATH=str(root))
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "run", str(cfg), "-o", str(out), "--no-plot",
+                             "--no-uncertainty"], cwd=root, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(8.0)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)        # a guard against a hang, not a speed limit
+    assert proc.returncode == 130, err           # no segmentation fault (-11)
+    assert "interrupted" in err
+    assert not out.exists()                      # (the stop latency is measured in benchmarks/)

@@ -78,7 +78,10 @@ class Mechanism:
 @dataclass(frozen=True)
 class Solver:
     n_clusters: int = spec(2000, ge=1, le=2_000_000, doc="clusters in the simulated population")
-    max_events: int = spec(2_000_000_000, ge=1, doc="stop after this many events")
+    max_events: int = spec(2_000_000_000, ge=1, doc="stop after this many events (output times not "
+                           "reached are stored as missing, NaN, with a warning)")
+    max_work_events: float = spec(1e10, gt=0.0, doc="refuse a run whose estimated number of events "
+                                  "(initial propensity x simulated time) is larger; raise it to run anyway")
     bridge_pair_kinds: tuple[str, ...] = spec(["core-core"], choices=("core-core", "core-apex", "apex-apex"),
                                               doc="kinds of inter-staple S-S pairs a dithiol may bridge")
     max_pair_distance_A: float = spec(6.0, gt=3.0, le=10.0, unit="Å", doc="longest candidate bridge pair")

@@ -47,7 +47,8 @@ from structures.ligands import DITHIOLS, MONOTHIOLS, R_KCAL, bridge_strain_kcal
 from .kernel import N_EXTRA_LEVELS, N_SITES, simulate_batch, simulate_population
 from .parameters import RATE_NAMES
 
-__all__ = ["site_system", "System", "build_system", "simulate", "simulate_many", "cluster_conc_mM"]
+__all__ = ["site_system", "System", "build_system", "simulate", "simulate_many", "cluster_conc_mM",
+           "run_chunked", "estimate_events"]
 
 
 @lru_cache(maxsize=16)
@@ -279,11 +280,63 @@ def _times_s(cfg, times_min) -> np.ndarray:
     return 60.0 * np.asarray(times_min if times_min is not None else cfg.conditions.times_min, float)
 
 
-def simulate(cfg, values: dict, seed: int = 0, n_clusters: int | None = None, times_min=None,
-             max_events: int | None = None):
-    """Run the kernel for one parameter set.
+#: wall time (s) a kernel chunk aims at: an interrupt (Ctrl-C) is honoured between chunks
+CHUNK_WALL_S = 0.25
+#: events of the first chunk (then adapted to CHUNK_WALL_S)
+FIRST_CHUNK_EVENTS = 20_000
 
-    Returns (system, times_s, counts (T, N, codes), links (T, N), conc (T, R), events).
+
+def run_chunked(sysm: System, times_s, lig, partner, shell, xl, xpart, conc, state, max_events: int,
+                progress=None):
+    """:func:`kernel.simulate_population` in chunks of events, each aiming at
+    :data:`CHUNK_WALL_S` of wall time, so that Python handles an interrupt between chunks
+    (the compiled kernel cannot be interrupted) and a progress bar can advance.  Exact: a
+    chunk stops at its last event, before the next waiting time is drawn, and the next chunk
+    continues from that time with the same random stream (memoryless waiting times).
+
+    Returns counts (T, N, codes), links (T, N), conc (T, R), events and the number of
+    output times reached (fewer than T when ``max_events`` stopped the run)."""
+    import time as _time
+
+    a, r = sysm.arrays, sysm.rates
+    times_s = np.asarray(times_s, float)
+    T, N = len(times_s), lig.shape[0]
+    n_codes = sysm.n_mono + 3 * sysm.n_di
+    counts = np.zeros((T, N, n_codes), np.int8)
+    links = np.zeros((T, N), np.int32)
+    conc_out = np.zeros((T, conc.size))
+    info = np.zeros(2)
+    t, done, events = 0.0, 0, 0
+    chunk = FIRST_CHUNK_EVENTS
+    while done < T and events < max_events:
+        budget = int(min(chunk, max_events - events))
+        w0 = _time.perf_counter()
+        c, lk, co, ev = simulate_population(
+            lig, partner, shell, xl, xpart, conc, sysm.dc_M, a["k_site"], a["leave"], a["nucleophile"],
+            a["reagent_code"], a["product_code"], a["release_reagent"], sysm.n_mono, sysm.n_di,
+            a["nbr_site"], a["nbr_pair"], a["pair_of"], a["fit_native"], a["fit_xl"], a["fit_other"],
+            a["in_triple"], a["pair_triples"], r["k_close_per_s"], r["k_disulfide_M_s"],
+            r["k_tde_M_s"], a["tde_nuc"], sysm.rearrange, times_s[done:], state, budget, t, info)
+        wall = _time.perf_counter() - w0
+        events += int(ev)
+        got = int(info[1])
+        counts[done:done + got], links[done:done + got], conc_out[done:done + got] = c[:got], lk[:got], co[:got]
+        done += got
+        t = float(info[0])
+        if progress is not None:
+            progress(times_s[-1] if done >= T else t)
+        if ev > 0:
+            chunk = int(max(1000, min(chunk * 4, ev * CHUNK_WALL_S / max(wall, 1e-6))))
+    return counts, links, conc_out, events, done
+
+
+def simulate(cfg, values: dict, seed: int = 0, n_clusters: int | None = None, times_min=None,
+             max_events: int | None = None, progress=None, reached: list | None = None):
+    """Run the kernel for one parameter set (in chunks, see :func:`run_chunked`).
+
+    Returns (system, times_s, counts (T, N, codes), links (T, N), conc (T, R), events).  When
+    ``max_events`` stops the run early, the output times not reached keep zero counts: pass
+    a list as ``reached`` to receive the number of output times reached.
     """
     sysm = build_system(cfg, values, n_clusters)
     n = n_clusters or cfg.solver.n_clusters
@@ -293,16 +346,28 @@ def simulate(cfg, values: dict, seed: int = 0, n_clusters: int | None = None, ti
     xpart = -np.ones((n, N_SITES), np.int64)
     conc = sysm.conc0.copy()
     state = stream_states(seed, 1)[0].copy()
-    a = sysm.arrays
-    r = sysm.rates
-    counts, links, conc_out, events = simulate_population(
-        lig, partner, shell, xl, xpart, conc, sysm.dc_M, a["k_site"], a["leave"], a["nucleophile"],
-        a["reagent_code"], a["product_code"], a["release_reagent"], sysm.n_mono, sysm.n_di,
-        a["nbr_site"], a["nbr_pair"], a["pair_of"], a["fit_native"], a["fit_xl"], a["fit_other"],
-        a["in_triple"], a["pair_triples"], r["k_close_per_s"], r["k_disulfide_M_s"],
-        r["k_tde_M_s"], a["tde_nuc"], sysm.rearrange, times_s, state,
-        cfg.solver.max_events if max_events is None else int(max_events))
+    counts, links, conc_out, events, done = run_chunked(
+        sysm, times_s, lig, partner, shell, xl, xpart, conc, state,
+        cfg.solver.max_events if max_events is None else int(max_events), progress)
+    if reached is not None:
+        reached.append(done)
     return sysm, times_s, counts, links, conc_out, events
+
+
+def estimate_events(sysm: System, n: int, t_end_s: float) -> float:
+    """Rough number of events of a run: twice the initial total exchange propensity of the
+    population (every dithiol end that binds later lets go or closes: the cycling that
+    dominates the cost) times the simulated time.  Used only to refuse runs far beyond any
+    budget (tests check it is within a factor 30 of the events counted)."""
+    a = sysm.arrays
+    w = np.zeros(sysm.n_mono + sysm.n_di)
+    for s_, c in enumerate(sysm.init_lig):
+        if c < w.size:
+            w[c] += a["k_site"][s_] * a["leave"][c]
+    with np.errstate(over="ignore", invalid="ignore"):
+        a_ex = sum(a["nucleophile"][q] * sysm.conc0[q] * (w.sum() - w[q]) for q in range(w.size))
+        est = 2.0 * float(a_ex) * n * float(t_end_s)
+    return est if np.isfinite(est) else float("inf")
 
 
 def simulate_many(cfg, values_list, seed: int = 0, n_clusters: int | None = None, times_min=None,

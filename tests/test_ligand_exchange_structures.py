@@ -150,7 +150,7 @@ def test_max_events_leaves_unreached_times_missing_and_warns():
 
 
 @pytest.mark.parametrize("change", [("times_min = [0, 5]\n[solver]\nn_clusters = 300",
-                                     "times_min = [0, 300]\n[solver]\nn_clusters = 2000000"),
+                                     "times_min = [0, 3000]\n[solver]\nn_clusters = 2000000"),
                                     ("dithiol_equiv = 216", "dithiol_equiv = 1e300"),
                                     ("times_min = [0, 5]", "times_min = [0, 1e300]")])
 def test_huge_runs_are_refused_with_an_estimate(change):

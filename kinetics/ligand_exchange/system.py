@@ -286,6 +286,15 @@ CHUNK_WALL_S = 0.25
 FIRST_CHUNK_EVENTS = 20_000
 
 
+def _kernel_chunk(sysm, a, r, lig, partner, shell, xl, xpart, conc, times, state, budget, t, info):
+    return simulate_population(
+        lig, partner, shell, xl, xpart, conc, sysm.dc_M, a["k_site"], a["leave"], a["nucleophile"],
+        a["reagent_code"], a["product_code"], a["release_reagent"], sysm.n_mono, sysm.n_di,
+        a["nbr_site"], a["nbr_pair"], a["pair_of"], a["fit_native"], a["fit_xl"], a["fit_other"],
+        a["in_triple"], a["pair_triples"], r["k_close_per_s"], r["k_disulfide_M_s"],
+        r["k_tde_M_s"], a["tde_nuc"], sysm.rearrange, times, state, budget, t, info)
+
+
 def run_chunked(sysm: System, times_s, lig, partner, shell, xl, xpart, conc, state, max_events: int,
                 progress=None):
     """:func:`kernel.simulate_population` in chunks of events, each aiming at
@@ -311,12 +320,14 @@ def run_chunked(sysm: System, times_s, lig, partner, shell, xl, xpart, conc, sta
     while done < T and events < max_events:
         budget = int(min(chunk, max_events - events))
         w0 = _time.perf_counter()
-        c, lk, co, ev = simulate_population(
-            lig, partner, shell, xl, xpart, conc, sysm.dc_M, a["k_site"], a["leave"], a["nucleophile"],
-            a["reagent_code"], a["product_code"], a["release_reagent"], sysm.n_mono, sysm.n_di,
-            a["nbr_site"], a["nbr_pair"], a["pair_of"], a["fit_native"], a["fit_xl"], a["fit_other"],
-            a["in_triple"], a["pair_triples"], r["k_close_per_s"], r["k_disulfide_M_s"],
-            r["k_tde_M_s"], a["tde_nuc"], sysm.rearrange, times_s[done:], state, budget, t, info)
+        try:
+            c, lk, co, ev = _kernel_chunk(sysm, a, r, lig, partner, shell, xl, xpart, conc, times_s[done:],
+                                          state, budget, t, info)
+        except SystemError as exc:
+            # Ctrl-C during the compiled kernel: the interrupt is pending when it returns
+            if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+                raise KeyboardInterrupt from None
+            raise
         wall = _time.perf_counter() - w0
         events += int(ev)
         got = int(info[1])

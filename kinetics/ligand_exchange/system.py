@@ -323,10 +323,14 @@ def run_chunked(sysm: System, times_s, lig, partner, shell, xl, xpart, conc, sta
         try:
             c, lk, co, ev = _kernel_chunk(sysm, a, r, lig, partner, shell, xl, xpart, conc, times_s[done:],
                                           state, budget, t, info)
-        except SystemError as exc:
-            # Ctrl-C during the compiled kernel: the interrupt is pending when it returns
-            if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
-                raise KeyboardInterrupt from None
+        except Exception as exc:
+            # Ctrl-C during the compiled kernel (or while numba loads it): the interrupt is
+            # pending when it returns and surfaces wrapped in a SystemError chain
+            e = exc
+            while e is not None:
+                if isinstance(e, KeyboardInterrupt):
+                    raise KeyboardInterrupt from None
+                e = e.__cause__ or e.__context__
             raise
         wall = _time.perf_counter() - w0
         events += int(ev)

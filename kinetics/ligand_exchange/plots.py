@@ -72,7 +72,7 @@ def composition_panels(times_min, species, frac, show, centre="Pt", observed=Non
     from sim.plotting import MEASURED, figure
 
     observed = observed or {}
-    fig, axes = figure(6.6, 2.3 * len(show) + 0.4, nrows=len(show))
+    fig, axes = figure(8.0, 2.3 * len(show) + 0.4, nrows=len(show))
     axes = np.atleast_1d(axes)
     for ax, j in zip(axes, show):
         t = float(times_min[j])
@@ -104,7 +104,7 @@ def composition_panels(times_min, species, frac, show, centre="Pt", observed=Non
             if gone:
                 ax.plot([101] * len(gone), gone, marker="x", ms=6, color="black", ls="none",
                         label="observed absent")
-            ax.legend(fontsize=6, loc="lower right")
+            ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     if title:
         fig.suptitle(title, fontsize=10)
     return fig

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["StapleGeometry", "build_m25", "read_structure", "point_group", "symmetry_operations",
+__all__ = ["StapleGeometry", "build_m25", "read_structure", "STRUCTURE_FORMATS", "ALLOWED_STRUCTURES", "point_group", "symmetry_operations",
            "CENTRE_METALS"]
 
 PHI = (1.0 + 5.0 ** 0.5) / 2.0
@@ -150,16 +150,57 @@ def add_first_carbon(atoms, S_C_A: float = 1.83, metal_S_cutoff_A: float = 2.9):
     return atoms + Atoms(["C"] * len(new), positions=new)
 
 
+#: structure formats read (file suffixes) and what they are
+STRUCTURE_FORMATS = {".xyz": "xyz", ".extxyz": "extended xyz", ".cif": "CIF", ".pdb": "PDB",
+                     ".gro": "GROMACS", ".mol": "MDL molfile", ".sdf": "SDF", ".vasp": "POSCAR",
+                     ".poscar": "POSCAR", ".xsf": "XSF"}
+ALLOWED_STRUCTURES = ("a text structure file (" + ", ".join(sorted(STRUCTURE_FORMATS)) +
+                      ") with the metal and S atoms of one M25(SR)18 cluster (ligand C/H atoms optional)")
+
+
 def read_structure(path: str | Path, index: int | str = -1, keep: tuple[str, ...] | None = None):
     """Read coordinates with ase (CIF, xyz, pdb, gro ...; format from the file name).
 
     A crystal (CIF with a cell) gives the atoms of the file, unwrapped as stored; for a
     cluster crystal pass a file holding one molecule.  ``keep`` restricts the atoms
-    returned to these element symbols (e.g. metals and S for site analysis).
+    returned to these element symbols (e.g. metals and S for site analysis).  Raises
+    ValueError (saying what is wrong and what is allowed) on a missing, empty, binary,
+    truncated or unreadable file, before any other work.
     """
+    import warnings
+
     from ase.io import read
 
-    atoms = read(str(path), index=index)
+    p = Path(path)
+    if not p.exists():
+        raise ValueError(f"{p}: file not found")
+    if not p.is_file():
+        raise ValueError(f"{p}: not a regular file (a directory or device)")
+    if p.suffix.lower() not in STRUCTURE_FORMATS:
+        raise ValueError(f"{p}: unknown structure format {p.suffix or '(no suffix)'!r}")
+    raw = p.read_bytes()[:65536]
+    if not raw.strip():
+        raise ValueError(f"{p}: the file is empty")
+    if b"\0" in raw:
+        raise ValueError(f"{p}: binary content (NUL bytes), not a text structure file")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            raw.decode("latin-1")
+        except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes every byte
+            raise ValueError(f"{p}: not a text file") from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            atoms = read(str(p), index=index)
+    except Exception as exc:  # ase raises many types on malformed files
+        raise ValueError(f"{p}: could not be read as {STRUCTURE_FORMATS[p.suffix.lower()]} "
+                         f"({type(exc).__name__}: {exc})") from None
+    if isinstance(atoms, list):
+        atoms = atoms[-1] if atoms else None
+    if atoms is None or len(atoms) == 0:
+        raise ValueError(f"{p}: no atoms read")
     if keep is not None:
         mask = [s in keep for s in atoms.get_chemical_symbols()]
         atoms = atoms[mask]

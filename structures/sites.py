@@ -22,7 +22,7 @@ import numpy as np
 from structures.ligands import DITHIOLS, R_KCAL, bridge_strain_kcal
 
 __all__ = ["SiteTable", "PairTable", "classify_sites", "pair_table", "c3_triples",
-           "analyse"]
+           "analyse", "bond_graph", "graph_site_permutations", "frame_of", "METALS"]
 
 
 @dataclass
@@ -34,6 +34,7 @@ class SiteTable:
     core_metals: np.ndarray
     staple_metals: np.ndarray
     positions: np.ndarray        # (n_sites, 3) S coordinates, Å
+    s_bonds: tuple = ()          # metal atom indices bonded to each S site
 
     @property
     def n_sites(self) -> int:
@@ -53,6 +54,7 @@ class PairTable:
     same_staple: np.ndarray
     pair_class: np.ndarray       # int label, equal for symmetry-equivalent pairs
     strain_kcal: dict = field(default_factory=dict)  # dithiol name -> strain per pair
+    class_distance_A: np.ndarray | None = None  # mean distance of each pair's class
 
     def __len__(self) -> int:
         return len(self.i)
@@ -76,6 +78,10 @@ class PairTable:
         return out
 
 
+#: elements counted as metal atoms of the frame (ligand atoms C, H, N, O, S ... are not)
+METALS = ("Au", "Ag", "Cu", "Pt", "Pd", "Hg", "Cd", "Ir", "Rh", "Ni", "Zn", "Co")
+
+
 def _bonds(pos, a_idx, b_idx, cutoff):
     d = np.linalg.norm(pos[a_idx][:, None, :] - pos[b_idx][None, :, :], axis=2)
     return d < cutoff
@@ -86,9 +92,11 @@ def classify_sites(atoms, metal_S_cutoff_A: float = 2.75, metal_metal_cutoff_A: 
     pos = atoms.get_positions()
     sym = np.array(atoms.get_chemical_symbols())
     s_idx = np.where(sym == "S")[0]
-    m_idx = np.where(~np.isin(sym, ["S", "C", "H", "N", "O", "P", "Cl", "Br"]))[0]
+    m_idx = np.where(np.isin(sym, METALS))[0]
     if len(m_idx) == 0 or len(s_idx) == 0:
         raise ValueError("the structure has no metal or no S atoms")
+    if len(m_idx) < 14:
+        raise ValueError(f"the structure has {len(m_idx)} metal atoms; an M25(SR)18 frame has 25")
     mm = _bonds(pos, m_idx, m_idx, metal_metal_cutoff_A)
     np.fill_diagonal(mm, False)
     n_nb = mm.sum(axis=1)
@@ -123,13 +131,17 @@ def classify_sites(atoms, metal_S_cutoff_A: float = 2.75, metal_metal_cutoff_A: 
     roots = [find(n_sm + si) for si in range(len(s_idx))]
     labels = {r: k for k, r in enumerate(dict.fromkeys(roots))}
     staple = np.array([labels[r] for r in roots])
+    all_m = np.concatenate([core_metals, staple_metals])
+    s_m = _bonds(pos, s_idx, all_m, metal_S_cutoff_A)
+    s_bonds = tuple(tuple(int(x) for x in all_m[row]) for row in s_m)
     return SiteTable(s_atoms=s_idx, site_class=cls, staple=staple, centre_atom=centre,
                      core_metals=core_metals, staple_metals=staple_metals,
-                     positions=pos[s_idx].copy())
+                     positions=pos[s_idx].copy(), s_bonds=s_bonds)
 
 
 def _site_permutations(sites: SiteTable, ops, centre, tol=0.3) -> list[np.ndarray]:
-    """For each operation, the permutation of site indices it induces (skipped if none)."""
+    """For each 3x3 operation about ``centre``, the permutation of site indices it induces
+    (skipped if none): the point-group route, kept for comparison with the bond graph."""
     p = sites.positions - centre
     perms = []
     for op in ops:
@@ -141,17 +153,78 @@ def _site_permutations(sites: SiteTable, ops, centre, tol=0.3) -> list[np.ndarra
     return perms
 
 
-def pair_table(sites: SiteTable, max_distance_A: float = 6.0, ops=None, centre=None,
+def bond_graph(atoms, sites: SiteTable | None = None, core_neighbours: int = 5):
+    """The metal-S frame as a labelled graph (networkx): centre - core metal bonds, the
+    icosahedron edges among the core metals (each core metal joined to its
+    ``core_neighbours`` nearest core metals, so no cut-off decides them), and every
+    metal-S bond of :func:`classify_sites`.  Node attribute ``role``: centre, core, staple,
+    S-core, S-apex.  Distances enter only through the bond detection, so a noisy or
+    relaxed structure gives the same graph as the ideal one."""
+    import networkx as nx
+
+    sites = sites or classify_sites(atoms)
+    pos = atoms.get_positions()
+    g = nx.Graph()
+    g.add_node(sites.centre_atom, role="centre")
+    for m in sites.core_metals:
+        g.add_node(int(m), role="core")
+        g.add_edge(sites.centre_atom, int(m))
+    for m in sites.staple_metals:
+        g.add_node(int(m), role="staple")
+    for s, c in zip(sites.s_atoms, sites.site_class):
+        g.add_node(int(s), role="S-" + str(c))
+    core = np.asarray(sites.core_metals)
+    if len(core) > core_neighbours:
+        d = np.linalg.norm(pos[core][:, None] - pos[core][None], axis=2)
+        np.fill_diagonal(d, np.inf)
+        for a in range(len(core)):
+            for b in np.argsort(d[a])[:core_neighbours]:
+                g.add_edge(int(core[a]), int(core[b]))
+    for s, metals in zip(sites.s_atoms, sites.s_bonds):
+        for m in metals:
+            g.add_edge(int(s), int(m))
+    return g
+
+
+def graph_site_permutations(atoms, sites: SiteTable | None = None, limit: int = 10000) -> list[np.ndarray]:
+    """Automorphisms of the bond graph (:func:`bond_graph`) as permutations of the S sites.
+
+    This is the symmetry of the connectivity, not of the coordinates: the ideal T_h cluster
+    gives its 24 operations, and so does the same cluster with noise on every atom or a
+    relaxed / crystal structure whose point group is C1."""
+    from networkx.algorithms.isomorphism import GraphMatcher
+
+    sites = sites or classify_sites(atoms)
+    g = bond_graph(atoms, sites)
+    where = {int(a): k for k, a in enumerate(sites.s_atoms)}
+    gm = GraphMatcher(g, g, node_match=lambda a, b: a["role"] == b["role"])
+    perms, seen = [], set()
+    for n, iso in enumerate(gm.isomorphisms_iter()):
+        if n >= limit:
+            raise ValueError(f"the bond graph has more than {limit} automorphisms: "
+                             "not an M25(SR)18-type frame")
+        p = np.array([where[iso[int(a)]] for a in sites.s_atoms])
+        key = p.tobytes()
+        if key not in seen:
+            seen.add(key)
+            perms.append(p)
+    return perms
+
+
+def pair_table(sites: SiteTable, max_distance_A: float = 6.0, perms=None,
                dithiols=tuple(DITHIOLS), tol_A: float = 0.3) -> PairTable:
-    """All S-S pairs closer than ``max_distance_A``; classes from ``ops`` (3x3 matrices
-    about ``centre``) when given, otherwise from (kind, same_staple, distance within
-    ``tol_A/3``)."""
+    """The S-S pairs whose class lies within ``max_distance_A``.
+
+    Classes are the orbits of the pairs under ``perms`` (site permutations, normally the
+    bond-graph automorphisms of :func:`graph_site_permutations`); without ``perms``, pairs
+    of equal kind and staple relation whose distances differ by less than ``tol_A / 3`` share
+    a class.  A class is kept or dropped as a whole, on its mean distance, so noise never
+    splits it.  ``distance_A`` is each pair's own distance; ``class_distance_A`` the mean of
+    its class (the distance the kinetics use: symmetry-equivalent pairs react alike)."""
     p = sites.positions
     n = len(p)
     ii, jj = np.triu_indices(n, 1)
     d = np.linalg.norm(p[ii] - p[jj], axis=1)
-    keep = d <= max_distance_A
-    ii, jj, d = ii[keep], jj[keep], d[keep]
     cls = sites.site_class
     kind = np.array(["-".join(sorted((cls[a], cls[b]))) for a, b in zip(ii, jj)])
     same = sites.staple[ii] == sites.staple[jj]
@@ -164,67 +237,108 @@ def pair_table(sites: SiteTable, max_distance_A: float = 6.0, ops=None, centre=N
             a = parent[a]
         return a
 
-    if ops is not None:
-        c = np.zeros(3) if centre is None else np.asarray(centre)
-        for perm in _site_permutations(sites, ops, c, tol_A):
+    if perms is not None:
+        for perm in perms:
             for k, (a, b) in enumerate(zip(ii, jj)):
                 key = tuple(sorted((int(perm[a]), int(perm[b]))))
-                if key in index:
-                    parent[find(k)] = find(index[key])
+                parent[find(k)] = find(index[key])
     else:
         order = np.argsort(d)
         for x, y in zip(order[:-1], order[1:]):
             if kind[x] == kind[y] and same[x] == same[y] and d[y] - d[x] < tol_A / 3:
                 parent[find(int(y))] = find(int(x))
-    roots = [find(k) for k in range(len(ii))]
-    # label classes in order of increasing mean distance, then kind
+    roots = np.array([find(k) for k in range(len(ii))])
+    mean = {r: float(d[roots == r].mean()) for r in set(roots.tolist())}
+    keep = np.array([mean[r] <= max_distance_A for r in roots])
+    ii, jj, d, kind, same, roots = ii[keep], jj[keep], d[keep], kind[keep], same[keep], roots[keep]
     groups: dict[int, list[int]] = {}
     for k, r in enumerate(roots):
-        groups.setdefault(r, []).append(k)
+        groups.setdefault(int(r), []).append(k)
+    # classes labelled in order of increasing mean distance, then kind
     ordered = sorted(groups.values(), key=lambda ks: (round(float(d[ks].mean()), 3), kind[ks[0]]))
     pair_class = np.empty(len(ii), int)
+    class_d = np.empty(len(ii))
     for label, ks in enumerate(ordered):
         pair_class[ks] = label
-    strain = {name: bridge_strain_kcal(DITHIOLS[name], d) for name in dithiols}
+        class_d[ks] = d[ks].mean()
+    strain = {name: bridge_strain_kcal(DITHIOLS[name], class_d) for name in dithiols}
     return PairTable(i=ii, j=jj, distance_A=d, kind=kind, same_staple=same,
-                     pair_class=pair_class, strain_kcal=strain)
+                     pair_class=pair_class, strain_kcal=strain, class_distance_A=class_d)
 
 
-def c3_triples(sites: SiteTable, pairs: PairTable, ops, centre=None, select=None,
-               tol_A: float = 0.3) -> list[tuple[int, int, int]]:
-    """Triples of site-disjoint pairs related by a C3 rotation (pair indices, sorted).
+def c3_triples(sites: SiteTable, pairs: PairTable, perms, select=None) -> list[tuple[int, int, int]]:
+    """Triples of site-disjoint pairs that a threefold site permutation cycles (pair indices,
+    sorted).
 
-    ``select`` is a boolean mask of the pairs to consider (e.g. one pair class).  These
-    are the arrangements of three bridges around a C3 axis, as in
-    [Au24Pt(TBBT)12(PDT)3]0 (Yoshikawa 2026).
-    """
-    c = np.zeros(3) if centre is None else np.asarray(centre)
-    c3 = [op for op in ops if np.linalg.det(op) > 0 and abs(np.trace(op)) < 1e-6]
-    perms = _site_permutations(sites, c3, c, tol_A)
+    ``perms`` are site permutations (bond-graph automorphisms); those of order 3 are the
+    threefold rotations.  ``select`` is a boolean mask of the pairs to consider (e.g. the
+    candidate bridge pairs).  These are the arrangements of three bridges around a C3 axis,
+    as in [Au24Pt(TBBT)12(PDT)3]0 (Yoshikawa 2026)."""
+    ident = np.arange(sites.n_sites)
+    c3 = [p for p in perms if not np.array_equal(p, ident) and np.array_equal(p[p[p]], ident)]
     index = pairs.index()
     sel = np.ones(len(pairs), bool) if select is None else np.asarray(select)
     out = set()
     for k in np.where(sel)[0]:
         a, b = int(pairs.i[k]), int(pairs.j[k])
-        for perm in perms:
-            k1 = index.get(tuple(sorted((int(perm[a]), int(perm[b])))))
-            a2, b2 = int(perm[a]), int(perm[b])
-            k2 = index.get(tuple(sorted((int(perm[a2]), int(perm[b2])))))
-            if k1 is None or k2 is None or len({k, k1, k2}) < 3:
+        for perm in c3:
+            a1, b1 = int(perm[a]), int(perm[b])
+            a2, b2 = int(perm[a1]), int(perm[b1])
+            k1 = index.get(tuple(sorted((a1, b1))))
+            k2 = index.get(tuple(sorted((a2, b2))))
+            if k1 is None or k2 is None or len({int(k), k1, k2}) < 3 or not (sel[k1] and sel[k2]):
                 continue
-            sites_used = {a, b, int(pairs.i[k1]), int(pairs.j[k1]), int(pairs.i[k2]), int(pairs.j[k2])}
-            if len(sites_used) == 6:
+            if len({a, b, a1, b1, a2, b2}) == 6:
                 out.add(tuple(sorted((int(k), k1, k2))))
     return sorted(out)
 
 
-def analyse(atoms, max_distance_A: float = 6.0, tolerance_A: float = 0.3):
-    """Sites, pair table (symmetry classes) and symmetry operations of ``atoms``."""
-    from structures.clusters import symmetry_operations
+def frame_of(atoms):
+    """The metal-S frame of a structure: ligand atoms other than S (C, H, N, O ...) dropped."""
+    sym = atoms.get_chemical_symbols()
+    return atoms[[s == "S" or s in METALS for s in sym]]
 
-    frame = atoms[[s in ("S",) or s not in ("C", "H") for s in atoms.get_chemical_symbols()]]
+
+def analyse(atoms, max_distance_A: float = 6.0):
+    """Sites, pair table (classes from the bond graph) and the site permutations of ``atoms``
+    (metals + S, optionally with the ligand atoms, which are ignored)."""
+    frame = frame_of(atoms)
     sites = classify_sites(frame)
-    ops = symmetry_operations(frame, tolerance_A)
-    centre = frame.get_center_of_mass()
-    pairs = pair_table(sites, max_distance_A, ops=ops, centre=centre, tol_A=tolerance_A)
-    return sites, pairs, ops, centre
+    perms = graph_site_permutations(frame, sites)
+    pairs = pair_table(sites, max_distance_A, perms=perms)
+    return sites, pairs, perms
+
+
+def bridged_pairs(atoms, S_C_cutoff_A: float = 2.0, C_C_cutoff_A: float = 1.75) -> list[tuple[int, int]]:
+    """S sites (site indices of :func:`classify_sites` on the frame) joined by one ligand:
+    two S atoms connected through a chain of ligand atoms (C, N, O) that passes no other S
+    atom or metal, i.e. a bridging dithiolate read from the file's connectivity."""
+    pos = atoms.get_positions()
+    sym = np.array(atoms.get_chemical_symbols())
+    frame_idx = np.array([k for k, s in enumerate(sym) if s == "S" or s in METALS])
+    sites = classify_sites(atoms[frame_idx])
+    s_atoms = frame_idx[sites.s_atoms]
+    lig = np.where(np.isin(sym, ["C", "N", "O"]))[0]
+    if len(lig) == 0:
+        return []
+    parent = {int(a): int(a) for a in lig}
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    dl = np.linalg.norm(pos[lig][:, None] - pos[lig][None], axis=2)
+    for x, y in zip(*np.where(np.triu(dl < C_C_cutoff_A, 1))):
+        parent[find(int(lig[x]))] = find(int(lig[y]))
+    ds = np.linalg.norm(pos[s_atoms][:, None] - pos[lig][None], axis=2)
+    owner: dict[int, list[int]] = {}
+    for si, li in zip(*np.where(ds < S_C_cutoff_A)):
+        owner.setdefault(find(int(lig[li])), []).append(int(si))
+    out = []
+    for sites_of in owner.values():
+        u = sorted(set(sites_of))
+        if len(u) == 2:
+            out.append((u[0], u[1]))
+    return sorted(out)

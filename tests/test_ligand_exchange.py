@@ -13,8 +13,10 @@ from sim.rng import stream_states
 
 #: the parameter set in use before the port (old PRIORS + the recorded least-squares fit):
 #: a realistic point for the kernel tests, independent of the shipped posterior
+#: (crosslinked_pair_distance_A of that set is now structure data: the bridged product file)
 PRE_PORT = le.PARAMETERS.values(
-    json.loads((Path(__file__).parent / "data" / "ligand_exchange_legacy_8695f80.json").read_text())["rates"],
+    {k: v for k, v in json.loads((Path(__file__).parent / "data" / "ligand_exchange_legacy_8695f80.json")
+                                 .read_text())["rates"].items() if k in le.PARAMETERS.names},
     use_fit=False)
 
 BASE = """
@@ -239,7 +241,7 @@ def _kernel(sysm, lig, partner, shell, conc, times_s, seed=0, k_close=None, k_ss
         a["in_triple"], a["pair_triples"], r["k_close_per_s"] if k_close is None else k_close,
         r["k_disulfide_M_s"] if k_ss is None else k_ss, r["k_tde_M_s"] if k_tde is None else k_tde,
         a["tde_nuc"], rearrange, times_s,
-        stream_states(seed, 1)[0].copy(), 10**9)
+        stream_states(seed, 1)[0].copy(), 10**9, 0.0, np.zeros(2))
 
 
 # ---------------------------------------------------------------- analytic limits
@@ -416,7 +418,7 @@ def test_batched_kernel_equals_one_call_per_parameter_set():
 def test_table_declares_every_mechanism_number():
     t = le.PARAMETERS
     assert set(t.names) == set(le.system.RATE_NAMES) | {"cluster_conc_mM"}
-    assert set(t.of_kind("fixed")) == {"K_aryl_alkyl", "crosslinked_pair_distance_A"}
+    assert set(t.of_kind("fixed")) == {"K_aryl_alkyl"}
     assert t.of_kind("nuisance") == ["cluster_conc_mM"]
     # the values that were set with the reference rows in view or estimated are calibrated
     for name in ("k_core_M_s", "aliphatic_leaving", "dangling_leaving", "strain_scale", "apex_factor",
@@ -548,7 +550,8 @@ def test_observations_file_matches_the_reference_quantities():
         assert le.load_reference(o.experiment).name == o.experiment
     held = {o.id for o in obs if not o.fit}
     assert held == {"tbbt12pdt3_edt_changed_180min", "tbbt18_bdt_bridged_180min",
-                    "pet18_tbbt_250_tbbt_share_600min"}
+                    "pet18_tbbt_250_tbbt_share_600min", "pet18_tbbt_250_tbbt_share_60min",
+                    "tbbt18_pdt_tbbt12pdt4_180min"}
 
 
 def test_quick_observables_are_deterministic_and_respond_to_parameters():
@@ -557,11 +560,24 @@ def test_quick_observables_are_deterministic_and_respond_to_parameters():
     b = le.MODEL.observables(PRE_PORT, ids, quick=True)
     assert a == b
     slow = le.MODEL.observables(dict(PRE_PORT, aliphatic_leaving=2e-5), ids, quick=True)
-    assert slow["pet18_tbbt_pdt_mean_tbbt_5min"] < 0.5 * a["pet18_tbbt_pdt_mean_tbbt_5min"]
+    assert slow["pet18_tbbt_pdt_mean_tbbt_5min"][0] < 0.5 * a["pet18_tbbt_pdt_mean_tbbt_5min"][0]
+    # every value carries its sampling SE and its margin in SE
+    for v, text in a.values():
+        assert " ± " in text and " SE" in text and "margin" in text
     batch = le.MODEL.observables_batch([PRE_PORT, dict(PRE_PORT, aliphatic_leaving=2e-5)], ids, quick=True)
     assert batch == [a, slow]
     with pytest.raises(KeyError, match="unknown observation"):
         le.MODEL.observables(PRE_PORT, ["no_such_row"])
+
+
+def test_standard_errors_of_reference_quantities():
+    from kinetics.ligand_exchange.observables import _binomial_se, _margin_se, margin_in_se
+
+    assert _binomial_se(0.5, 400) == pytest.approx(0.025, rel=0.01)
+    assert 0 < _binomial_se(0.0, 4000) < 2e-4          # a zero count keeps an uncertainty
+    assert _margin_se(0.6, 0.2, 100) == pytest.approx(math.sqrt((0.8 - 0.16) / 100))
+    assert margin_in_se(0.0103, 0.0016, -math.inf, 0.01) == pytest.approx(-0.1875)
+    assert margin_in_se(0.5, 0.1, 0.0, 1.0) == pytest.approx(5.0)
 
 
 def test_quick_event_cap_gives_no_value_instead_of_stalling(monkeypatch):

@@ -27,6 +27,10 @@ class ClusterSpec:
                                      "of a run whose paper does not state it)")
     structure_file: str = spec("", doc="optional xyz/cif/pdb file with the cluster (metals and S); "
                                "default: built from bond lengths")
+    product_structure_file: str = spec("", doc="optional xyz/cif/pdb file of the bridged (rearranged) "
+                                       "shell whose dithiolate bridges (C chains joining two S) give "
+                                       "the bridged S-S distance; default: the shipped "
+                                       "au24pt_pdt3_bridged.xyz")
 
     def check(self):
         if self.preformed_bridges and not self.preformed_dithiol:
@@ -74,7 +78,10 @@ class Mechanism:
 @dataclass(frozen=True)
 class Solver:
     n_clusters: int = spec(2000, ge=1, le=2_000_000, doc="clusters in the simulated population")
-    max_events: int = spec(2_000_000_000, ge=1, doc="stop after this many events")
+    max_events: int = spec(2_000_000_000, ge=1, doc="stop after this many events (output times not "
+                           "reached are stored as missing, NaN, with a warning)")
+    max_work_events: float = spec(1e10, gt=0.0, doc="refuse a run whose estimated number of events "
+                                  "(initial propensity x simulated time) is larger; raise it to run anyway")
     bridge_pair_kinds: tuple[str, ...] = spec(["core-core"], choices=("core-core", "core-apex", "apex-apex"),
                                               doc="kinds of inter-staple S-S pairs a dithiol may bridge")
     max_pair_distance_A: float = spec(6.0, gt=3.0, le=10.0, unit="Å", doc="longest candidate bridge pair")
@@ -89,6 +96,25 @@ class LigandExchangeConfig:
     solver: Solver = section(Solver)
 
     def check(self):
-        if self.cluster.structure_file and not Path(self.cluster.structure_file).exists():
-            raise Invalid("cluster.structure_file", self.cluster.structure_file,
-                          "an existing structure file", "file not found")
+        for key in ("structure_file", "product_structure_file"):
+            f = getattr(self.cluster, key)
+            if f:
+                _check_structure(f"cluster.{key}", f, bridged=key == "product_structure_file")
+
+
+def _check_structure(key: str, path: str, bridged: bool) -> None:
+    """Read and classify a structure file at validation time (cheap), so a bad file is
+    refused before any work, with the file, key and what is allowed."""
+    from structures.clusters import ALLOWED_STRUCTURES, read_structure
+    from structures.sites import bridged_pairs, classify_sites, frame_of
+
+    try:
+        atoms = read_structure(path)
+        sites = classify_sites(frame_of(atoms))
+        if sites.n_sites != 18 or int(sites.is_core.sum()) != 12:
+            raise ValueError(f"{path}: {sites.n_sites} S sites ({int(sites.is_core.sum())} core); "
+                             "an M25(SR)18 cluster has 18 (12 core, 6 apex)")
+        if bridged and not bridged_pairs(atoms):
+            raise ValueError(f"{path}: no dithiolate bridge (a C chain joining two S atoms)")
+    except ValueError as exc:
+        raise Invalid(key, path, ALLOWED_STRUCTURES, str(exc)) from None

@@ -202,8 +202,15 @@ def _refresh(i, lig, partner, shell, tree, dcount, size, k_site, leave, n_mono, 
 def simulate_population(lig, partner, shell, xlinks, xpart, conc, dc_M, k_site, leave, nucleophile,
                         reagent_code, product_code, release_reagent, n_mono, n_di, nbr_site,
                         nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple, pair_triples,
-                        k_close, k_ss, k_tde, tde_nuc, rearrange, times, state, max_events):
-    """Direct-method SSA of the whole population up to ``times[-1]`` (s).
+                        k_close, k_ss, k_tde, tde_nuc, rearrange, times, state, max_events,
+                        t0, info):
+    """Direct-method SSA of the whole population from ``t0`` up to ``times[-1]`` (s).
+
+    The run can be continued: the state arrays and the random ``state`` are advanced in
+    place; after ``max_events`` events it stops at the time of the last event, before
+    drawing the next waiting time, so a second call from ``t0 = info[0]`` with the output
+    times not yet recorded continues the same Markov process exactly (the waiting time is
+    memoryless).  ``info`` receives (time reached, output times recorded).
 
     State (modified in place): ``lig`` (N, 18) ligand codes, ``partner`` (N, 18) bridge
     partner site or -1, ``shell`` (N,) committed C3 triple or -1, ``xlinks`` (N,)
@@ -236,7 +243,7 @@ def simulate_population(lig, partner, shell, xlinks, xpart, conc, dc_M, k_site, 
     conc_out = np.zeros((n_out, n_reag))
     a_r = np.zeros(n_reag)
     T = np.zeros(n_ex)
-    t = 0.0
+    t = t0
     j = 0
     events = 0
     while j < n_out:
@@ -259,6 +266,10 @@ def simulate_population(lig, partner, shell, xlinks, xpart, conc, dc_M, k_site, 
             nuc_tde += tde_nuc[r] * conc[r]
         a_t = k_tde * nuc_tde * 0.5 * tree[1, fX]
         a0 = a_ex + a_cl + a_x + a_t
+        if events >= max_events:
+            # stop at the last event (time t), before drawing the next waiting time: no output
+            # beyond t is recorded, and a run continued from t is the same Markov process
+            break
         t_next = t + exponential(state) / a0 if a0 > 0.0 else np.inf
         while j < n_out and times[j] < t_next:
             for i in range(N):
@@ -267,7 +278,7 @@ def simulate_population(lig, partner, shell, xlinks, xpart, conc, dc_M, k_site, 
                 links[j, i] = xlinks[i]
             conc_out[j, :] = conc
             j += 1
-        if j >= n_out or events >= max_events:
+        if j >= n_out:
             break
         t = t_next
         u = uniform(state) * a0
@@ -398,6 +409,8 @@ def simulate_population(lig, partner, shell, xlinks, xpart, conc, dc_M, k_site, 
                               n_di, nbr_site, nbr_pair, pair_of, fit_native, fit_xl, fit_other, in_triple,
                               k_close, wbuf, fbuf)
         events += 1
+    info[0] = t
+    info[1] = j
     return counts, links, conc_out, events
 
 
@@ -438,7 +451,7 @@ def simulate_batch(lig0, partner0, shell0, conc0, dc_M, k_site, leave, nucleophi
             lig, partner, shell, xl, xpart, conc, dc_M[b], k_site[b], leave[b], nucleophile[b],
             reagent_code, product_code, release_reagent, n_mono, n_di, nbr_site, nbr_pair, pair_of,
             fit_native[b], fit_xl[b], fit_other[b], in_triple, pair_triples, k_close[b], k_ss[b],
-            k_tde[b], tde_nuc[b], rearrange, times, state, max_events)
+            k_tde[b], tde_nuc[b], rearrange, times, state, max_events, 0.0, np.zeros(2))
         counts[b] = c
         links[b] = lk
         conc_out[b] = co

@@ -191,6 +191,8 @@ REFERENCE = {
     "tbbt18_pdt_lead_180min": Quantity("tbbt18_pdt", "lead_margin", 180, "TBBT12PDT3"),
     "tbbt18_pdt_tbbt16pdt1_max": Quantity("tbbt18_pdt", "max_fraction", 0, "TBBT16PDT1"),
     "tbbt18_pdt_tbbt14pdt2_180min": Quantity("tbbt18_pdt", "fraction", 180, "TBBT14PDT2"),
+    "tbbt18_pdt_tbbt10pdt4_180min": Quantity("tbbt18_pdt", "fraction", 180, "TBBT10PDT4"),
+    "tbbt18_pdt_tbbt12pdt4_180min": Quantity("tbbt18_pdt", "fraction", 180, "TBBT12PDT4"),
     "pet18_tbbt_pdt_no_pdt_5min": Quantity("pet18_tbbt_pdt", "no_dithiol_fraction", 5),
     "pet18_tbbt_pdt_mean_tbbt_5min": Quantity("pet18_tbbt_pdt", "mean_count", 5, "TBBT"),
     "pet18_tbbt_pdt_pdt3_pet_20min": Quantity("pet18_tbbt_pdt", "lead_pdt3_pet_margin", 20),
@@ -202,6 +204,7 @@ REFERENCE = {
     "tbbt12pdt3_budt_lead_180min": Quantity("tbbt12pdt3_budt", "lead_margin", 180, "TBBT10PDT3BuDT1"),
     "tbbt18_bdt_bridged_180min": Quantity("tbbt18_bdt", "bridged_fraction", 180, "BDT"),
     "pet18_tbbt_250_tbbt_share_600min": Quantity("pet18_tbbt_250", "ligand_fraction", 600, "TBBT"),
+    "pet18_tbbt_250_tbbt_share_60min": Quantity("pet18_tbbt_250", "ligand_fraction", 60, "TBBT"),
 }
 
 #: reference experiments (files inputs/ligand_exchange/<name>.toml), in validation order
@@ -302,14 +305,78 @@ def quantity_value(snap: Snapshot, q: Quantity) -> float:
     raise ValueError(f"unknown reference quantity {kind!r}")
 
 
-def quantity_text(snap: Snapshot, q: Quantity, value: float) -> str | None:
-    """The text shown for a value (leading species for lead margins), or None for a number."""
+def _binomial_se(p: float, n: int) -> float:
+    """SE of a fraction of n clusters; at 0 or 1 the Jeffreys point (k + 1/2)/(n + 1), so a
+    fraction that came out 0 still has an honest, non-zero uncertainty."""
+    k = p * n
+    q = (k + 0.5) / (n + 1.0)
+    return math.sqrt(q * (1.0 - q) / n)
+
+
+def _margin_se(p1: float, p2: float, n: int) -> float:
+    """SE of p1 - p2, two fractions of one multinomial sample of n clusters."""
+    var = (p1 + p2 - (p1 - p2) ** 2) / n
+    return math.sqrt(max(var, 0.0)) if var > 0 else 1.0 / n
+
+
+def quantity_se(snap: Snapshot, q: Quantity, value: float) -> float:
+    """Sampling standard error of a reference quantity (finite cluster population)."""
+    kind, sp, t = q.kind, q.species, q.time_min
+    if kind == "max_fraction":
+        tt = max((x for x in snap.times_min if x > 0), key=lambda x: snap.fraction(x, sp))
+        return _binomial_se(value, snap.n_clusters(tt))
+    n = snap.n_clusters(t)
+    if kind in ("fraction", "no_dithiol_fraction", "crosslinked_fraction", "bridged_soluble_fraction",
+                "bridged_fraction", "changed_fraction"):
+        return _binomial_se(value, n)
+    k = snap.index(t)
+    names = snap.system.code_names()
+    if kind == "mean_count":
+        x = snap.counts[k][:, names.index(sp)].astype(float)
+        return float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    if kind == "ligand_fraction":
+        x = snap.counts[k][:, names.index(sp)].astype(float) / N_SITES
+        return float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    if kind == "lead_margin":
+        fr = snap.fractions(t)
+        p1 = fr.get(sp, 0.0)
+        p2 = max([v for kk, v in fr.items() if kk != sp], default=0.0)
+        return _margin_se(p1, p2, n)
+    if kind == "lead_pdt3_pet_margin":
+        return _margin_se(max(value, 0.0), max(-value, 0.0), n) if value else 1.0 / math.sqrt(n)
+    return math.nan
+
+
+def _bounds(obs_id: str):
+    from .model import MODEL
+
+    for o in MODEL.observations():
+        if o.id == obs_id:
+            return o.min, o.max
+    return -math.inf, math.inf
+
+
+def margin_in_se(value: float, se: float, lo: float, hi: float) -> float:
+    """Distance of ``value`` inside its range [lo, hi] (negative: outside) in units of ``se``."""
+    m = min(value - lo, hi - value)
+    return m / se if se > 0 else math.copysign(math.inf, m)
+
+
+def quantity_text(snap: Snapshot, q: Quantity, value: float, obs_id: str | None = None) -> str:
+    """The text shown for a value: the value with its sampling SE, the margin to the
+    observation's bound in SE, and the leading species for lead margins."""
+    se = quantity_se(snap, q, value)
+    n = snap.n_clusters(q.time_min) if q.kind != "max_fraction" else snap.n_clusters(snap.times_min[-1])
+    pre = ""
     if q.kind == "lead_margin":
         lead, f = snap.leading(q.time_min)
-        return f"{lead} ({100 * f:.1f} %), margin {100 * value:+.1f} %"
-    if q.kind == "lead_pdt3_pet_margin":
-        return f"margin {100 * value:+.1f} %"
-    return None
+        pre = f"{lead} ({100 * f:.1f} %), "
+    text = f"{pre}{value:.4g} ± {se:.2g} (SE, {n} clusters)"
+    if obs_id is not None:
+        lo, hi = _bounds(obs_id)
+        m = margin_in_se(value, se, lo, hi)
+        text += f", margin {m:+.1f} SE" + (" (undecided: |margin| < 2 SE)" if abs(m) < 2 else "")
+    return text
 
 
 def _segments(name: str, quick: bool, exp) -> tuple:
@@ -374,6 +441,5 @@ def reference_values(values_list, ids, quick: bool = False) -> list[dict]:
                     out[b][i] = (math.nan, "event cap reached")
                     continue
                 v = quantity_value(snap, REFERENCE[i])
-                text = quantity_text(snap, REFERENCE[i], v)
-                out[b][i] = v if text is None else (v, text)
+                out[b][i] = (v, quantity_text(snap, REFERENCE[i], v, i))
     return out

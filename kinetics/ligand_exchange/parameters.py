@@ -77,15 +77,12 @@ PARAMETERS = ParameterTable(NAME, [
         bounds=(1e-3, 1e5), prior=Prior("lognormal", 1.5)),
     Parameter(
         "strain_scale", 1.0, "1", "calibrated",
-        _CAL + "prior: the restrained-conformer strain energies of structures.ligands taken at face "
-        "value (1); they are crude (S-H in place of S-Au): 0.5 decades",
+        _CAL + "prior: the MMFF94 restrained-conformer strain energies of the free dithiols "
+        "(inputs/structures/dithiol_strain.toml, structures.tools.dithiol_strain) taken at face value "
+        "(1); they are crude (S-H in place of S-Au, no orientation of the S-C bonds at the surface): "
+        "0.5 decades",
         doc="fraction of the bridge strain energy that acts on ring closure: fit = exp(-scale E / RT)",
         bounds=(0.01, 10.0), prior=Prior("lognormal", 0.5)),
-    Parameter(
-        "crosslinked_pair_distance_A", 4.48, "Å", "fixed",
-        "Yoshikawa 2026, Fig. S13: PDT-bridged S-S distances 4.443, 4.497, 4.497 Å in the crystal "
-        "of [Au24Pt(TBBT)12(PDT)3]0 (mean 4.48 Å)",
-        doc="S-S distance of the pairs of the C3 triple after the staple rearrangement"),
     Parameter(
         "rearranged_pair_shift_A", 0.0, "Å", "calibrated",
         _CAL + "prior: no structure of a partly rearranged shell is known; the candidate pairs off "

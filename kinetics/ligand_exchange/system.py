@@ -19,9 +19,9 @@ Rules (numbers: :mod:`kinetics.ligand_exchange.parameters`):
    :mod:`structures.ligands`.
 3. staple rearrangement: the first bridge commits the cluster's shell to a C3-symmetric
    cross-linked arrangement (one of the C3 triples of site-disjoint pairs that contain the
-   bridged pair, chosen at random); the two other pairs of that triple then have the
-   S-S distance ``crosslinked_pair_distance_A`` (the bridged S-S distances of
-   [Au24Pt(TBBT)12(PDT)3]0), while the candidate pairs off the triple change by
+   bridged pair, chosen at random); the pairs of that triple then have the mean bridged
+   S-S distance of the product structure file (:func:`bridged_shell`; by default the
+   bridged distances of the [Au24Pt(TBBT)12(PDT)3]0 crystal), while the candidate pairs off the triple change by
    ``rearranged_pair_shift_A`` times (1 + bridges already off the triple).
 4. inter-cluster cross-linking: the free SH ends of two dangling dithiols (or disulfide)
    on different clusters couple to a disulfide, k_disulfide_M_s * [end] * [end]; a
@@ -47,7 +47,8 @@ from structures.ligands import DITHIOLS, MONOTHIOLS, R_KCAL, bridge_strain_kcal
 from .kernel import N_EXTRA_LEVELS, N_SITES, simulate_batch, simulate_population
 from .parameters import RATE_NAMES
 
-__all__ = ["site_system", "System", "build_system", "simulate", "simulate_many", "cluster_conc_mM"]
+__all__ = ["site_system", "System", "build_system", "simulate", "simulate_many", "cluster_conc_mM",
+           "run_chunked", "estimate_events"]
 
 
 @lru_cache(maxsize=16)
@@ -55,24 +56,60 @@ def site_system(centre: str = "Pt", structure_file: str = "", kinds: tuple = ("c
                 max_pair_distance_A: float = 6.0):
     """Sites, candidate bridge pairs and C3 triples of the cluster (cached).
 
-    Returns a dict: site_class (18,), pairs (PairTable of all pairs), cand (indices of
-    candidate bridge pairs in ``pairs``), triples (list of candidate-index triples).
+    Classes and triples come from the bond graph (:mod:`structures.sites`), so an ideal, a
+    noisy or a relaxed / crystal structure give the same ones; the distance of a candidate
+    pair is the mean of its class.  Returns a dict: site_class (18,), pairs (PairTable of
+    all pairs), cand (indices of candidate bridge pairs in ``pairs``), triples (list of
+    candidate-index triples), sites.  Raises ValueError when the structure is not an
+    M25(SR)18 frame or offers no C3 triple of candidate pairs to bridge.
     """
     from structures.clusters import build_m25, read_structure
     from structures.sites import analyse, c3_triples
 
     atoms = read_structure(structure_file) if structure_file else build_m25(centre=centre)
-    sites, pairs, ops, centre_xyz = analyse(atoms, max_distance_A=max_pair_distance_A)
+    sites, pairs, perms = analyse(atoms, max_distance_A=max_pair_distance_A)
     if sites.n_sites != N_SITES or int(sites.is_core.sum()) != 12:
         raise ValueError(f"the structure has {sites.n_sites} S sites ({int(sites.is_core.sum())} core); "
                          "an M25(SR)18 cluster has 18 (12 core, 6 apex)")
     cand_mask = (~pairs.same_staple) & np.isin(pairs.kind, list(kinds))
     cand = np.where(cand_mask)[0]
-    tri_full = c3_triples(sites, pairs, ops, centre_xyz, select=cand_mask)
+    tri_full = c3_triples(sites, pairs, perms, select=cand_mask)
+    if not tri_full:
+        raise ValueError(f"the structure offers no C3 triple of site-disjoint {'/'.join(kinds)} "
+                         f"inter-staple S-S pairs within {max_pair_distance_A} Å to bridge "
+                         f"({len(cand)} candidate pairs, {len(perms)} bond-graph symmetries)")
     where = {int(k): n for n, k in enumerate(cand)}
     triples = [tuple(where[k] for k in tr) for tr in tri_full]
     return dict(site_class=sites.site_class.copy(), pairs=pairs, cand=cand, triples=triples,
                 sites=sites)
+
+
+#: the rearranged (bridged) shell: a structure file whose dithiolate bridges (carbon chains
+#: joining two S atoms) give the S-S distance of the pairs of the C3 triple after the
+#: rearrangement (construction and source: structures/tools/build_bridged_product.py)
+PRODUCT_STRUCTURE = "au24pt_pdt3_bridged.xyz"
+
+
+@lru_cache(maxsize=8)
+def bridged_shell(product_file: str = "") -> dict:
+    """Bridged S-S distances of a product structure file (default: the shipped
+    :data:`PRODUCT_STRUCTURE`), read by the same site / pair-table code as the reactant.
+
+    Returns dict(distances_A (one per bridge), mean_A, file).  Raises ValueError when the
+    file holds no bridge."""
+    from sim.paths import inputs_dir
+    from structures.clusters import read_structure
+    from structures.sites import analyse, bridged_pairs
+
+    path = product_file or str(inputs_dir() / "structures" / PRODUCT_STRUCTURE)
+    atoms = read_structure(path)
+    bridges = bridged_pairs(atoms)
+    if not bridges:
+        raise ValueError(f"{path}: no dithiolate bridge (a ligand chain joining two S atoms) in the product structure")
+    sites, pairs, _ = analyse(atoms, max_distance_A=10.0)
+    idx = pairs.index()
+    d = np.array([pairs.distance_A[idx[b]] for b in bridges])
+    return dict(distances_A=d, mean_A=float(d.mean()), file=path)
 
 
 def _label(name: str) -> str:
@@ -129,6 +166,7 @@ def build_system(cfg, values: dict, n_clusters: int | None = None) -> System:
     rates = {k: float(values[k]) for k in RATE_NAMES}
     geo = site_system(c.centre, c.structure_file, tuple(cfg.solver.bridge_pair_kinds),
                       cfg.solver.max_pair_distance_A)
+    xl_distance_A = bridged_shell(c.product_structure_file)["mean_A"]
     mono = [c.initial_ligand] + ([rg.monothiol] if rg.monothiol and rg.monothiol != c.initial_ligand else [])
     di = []
     for d in (c.preformed_dithiol, rg.dithiol):
@@ -158,7 +196,7 @@ def build_system(cfg, values: dict, n_clusters: int | None = None) -> System:
     k_site = np.where(cls == "core", rates["k_core_M_s"], rates["k_core_M_s"] * rates["apex_factor"])
     pairs, cand = geo["pairs"], geo["cand"]
     cand_pairs = np.stack([pairs.i[cand], pairs.j[cand]], axis=1).astype(np.int64)
-    dist = pairs.distance_A[cand]
+    dist = pairs.class_distance_A[cand]
     fit_native = np.zeros((max(n_di, 1), len(cand)))
     fit_xl = np.zeros(max(n_di, 1))
     fit_other = np.zeros((max(n_di, 1), N_EXTRA_LEVELS, len(cand)))
@@ -169,7 +207,7 @@ def build_system(cfg, values: dict, n_clusters: int | None = None) -> System:
         for level in range(N_EXTRA_LEVELS):
             e_other = bridge_strain_kcal(dt, dist + (1 + level) * rates["rearranged_pair_shift_A"])
             fit_other[d, level] = np.exp(-rates["strain_scale"] * e_other / (R_KCAL * T_K))
-        e_xl = bridge_strain_kcal(dt, rates["crosslinked_pair_distance_A"])
+        e_xl = bridge_strain_kcal(dt, xl_distance_A)
         fit_xl[d] = float(np.exp(-rates["strain_scale"] * e_xl / (R_KCAL * T_K)))
     n_nb = max(1, max((np.sum(cand_pairs == s) for s in range(N_SITES)), default=1))
     nbr_site = -np.ones((N_SITES, n_nb), np.int64)
@@ -242,11 +280,78 @@ def _times_s(cfg, times_min) -> np.ndarray:
     return 60.0 * np.asarray(times_min if times_min is not None else cfg.conditions.times_min, float)
 
 
-def simulate(cfg, values: dict, seed: int = 0, n_clusters: int | None = None, times_min=None,
-             max_events: int | None = None):
-    """Run the kernel for one parameter set.
+#: wall time (s) a kernel chunk aims at: an interrupt (Ctrl-C) is honoured between chunks
+CHUNK_WALL_S = 0.25
+#: events of the first chunk (then adapted to CHUNK_WALL_S)
+FIRST_CHUNK_EVENTS = 20_000
 
-    Returns (system, times_s, counts (T, N, codes), links (T, N), conc (T, R), events).
+
+def _kernel_chunk(sysm, a, r, lig, partner, shell, xl, xpart, conc, times, state, budget, t, info):
+    return simulate_population(
+        lig, partner, shell, xl, xpart, conc, sysm.dc_M, a["k_site"], a["leave"], a["nucleophile"],
+        a["reagent_code"], a["product_code"], a["release_reagent"], sysm.n_mono, sysm.n_di,
+        a["nbr_site"], a["nbr_pair"], a["pair_of"], a["fit_native"], a["fit_xl"], a["fit_other"],
+        a["in_triple"], a["pair_triples"], r["k_close_per_s"], r["k_disulfide_M_s"],
+        r["k_tde_M_s"], a["tde_nuc"], sysm.rearrange, times, state, budget, t, info)
+
+
+def run_chunked(sysm: System, times_s, lig, partner, shell, xl, xpart, conc, state, max_events: int,
+                progress=None):
+    """:func:`kernel.simulate_population` in chunks of events, each aiming at
+    :data:`CHUNK_WALL_S` of wall time, so that Python handles an interrupt between chunks
+    (the compiled kernel cannot be interrupted) and a progress bar can advance.  Exact: a
+    chunk stops at its last event, before the next waiting time is drawn, and the next chunk
+    continues from that time with the same random stream (memoryless waiting times).
+
+    Returns counts (T, N, codes), links (T, N), conc (T, R), events and the number of
+    output times reached (fewer than T when ``max_events`` stopped the run)."""
+    import time as _time
+
+    a, r = sysm.arrays, sysm.rates
+    times_s = np.asarray(times_s, float)
+    T, N = len(times_s), lig.shape[0]
+    n_codes = sysm.n_mono + 3 * sysm.n_di
+    counts = np.zeros((T, N, n_codes), np.int8)
+    links = np.zeros((T, N), np.int32)
+    conc_out = np.zeros((T, conc.size))
+    info = np.zeros(2)
+    t, done, events = 0.0, 0, 0
+    chunk = FIRST_CHUNK_EVENTS
+    while done < T and events < max_events:
+        budget = int(min(chunk, max_events - events))
+        w0 = _time.perf_counter()
+        try:
+            c, lk, co, ev = _kernel_chunk(sysm, a, r, lig, partner, shell, xl, xpart, conc, times_s[done:],
+                                          state, budget, t, info)
+        except Exception as exc:
+            # Ctrl-C during the compiled kernel (or while numba loads it): the interrupt is
+            # pending when it returns and surfaces wrapped in a SystemError chain
+            e = exc
+            while e is not None:
+                if isinstance(e, KeyboardInterrupt):
+                    raise KeyboardInterrupt from None
+                e = e.__cause__ or e.__context__
+            raise
+        wall = _time.perf_counter() - w0
+        events += int(ev)
+        got = int(info[1])
+        counts[done:done + got], links[done:done + got], conc_out[done:done + got] = c[:got], lk[:got], co[:got]
+        done += got
+        t = float(info[0])
+        if progress is not None:
+            progress(times_s[-1] if done >= T else t)
+        if ev > 0:
+            chunk = int(max(1000, min(chunk * 4, ev * CHUNK_WALL_S / max(wall, 1e-6))))
+    return counts, links, conc_out, events, done
+
+
+def simulate(cfg, values: dict, seed: int = 0, n_clusters: int | None = None, times_min=None,
+             max_events: int | None = None, progress=None, reached: list | None = None):
+    """Run the kernel for one parameter set (in chunks, see :func:`run_chunked`).
+
+    Returns (system, times_s, counts (T, N, codes), links (T, N), conc (T, R), events).  When
+    ``max_events`` stops the run early, the output times not reached keep zero counts: pass
+    a list as ``reached`` to receive the number of output times reached.
     """
     sysm = build_system(cfg, values, n_clusters)
     n = n_clusters or cfg.solver.n_clusters
@@ -256,16 +361,28 @@ def simulate(cfg, values: dict, seed: int = 0, n_clusters: int | None = None, ti
     xpart = -np.ones((n, N_SITES), np.int64)
     conc = sysm.conc0.copy()
     state = stream_states(seed, 1)[0].copy()
-    a = sysm.arrays
-    r = sysm.rates
-    counts, links, conc_out, events = simulate_population(
-        lig, partner, shell, xl, xpart, conc, sysm.dc_M, a["k_site"], a["leave"], a["nucleophile"],
-        a["reagent_code"], a["product_code"], a["release_reagent"], sysm.n_mono, sysm.n_di,
-        a["nbr_site"], a["nbr_pair"], a["pair_of"], a["fit_native"], a["fit_xl"], a["fit_other"],
-        a["in_triple"], a["pair_triples"], r["k_close_per_s"], r["k_disulfide_M_s"],
-        r["k_tde_M_s"], a["tde_nuc"], sysm.rearrange, times_s, state,
-        cfg.solver.max_events if max_events is None else int(max_events))
+    counts, links, conc_out, events, done = run_chunked(
+        sysm, times_s, lig, partner, shell, xl, xpart, conc, state,
+        cfg.solver.max_events if max_events is None else int(max_events), progress)
+    if reached is not None:
+        reached.append(done)
     return sysm, times_s, counts, links, conc_out, events
+
+
+def estimate_events(sysm: System, n: int, t_end_s: float) -> float:
+    """Rough number of events of a run: twice the initial total exchange propensity of the
+    population (every dithiol end that binds later lets go or closes: the cycling that
+    dominates the cost) times the simulated time.  Used only to refuse runs far beyond any
+    budget (tests check it is within a factor 30 of the events counted)."""
+    a = sysm.arrays
+    w = np.zeros(sysm.n_mono + sysm.n_di)
+    for s_, c in enumerate(sysm.init_lig):
+        if c < w.size:
+            w[c] += a["k_site"][s_] * a["leave"][c]
+    with np.errstate(over="ignore", invalid="ignore"):
+        a_ex = sum(a["nucleophile"][q] * sysm.conc0[q] * (w.sum() - w[q]) for q in range(w.size))
+        est = 2.0 * float(a_ex) * n * float(t_end_s)
+    return est if np.isfinite(est) else float("inf")
 
 
 def simulate_many(cfg, values_list, seed: int = 0, n_clusters: int | None = None, times_min=None,

@@ -1,0 +1,1 @@
+"""Scripts that regenerate shipped structure and ligand data (run with ``python -m``)."""

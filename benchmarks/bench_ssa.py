@@ -388,7 +388,8 @@ def machine() -> str:
             f"{np.__version__}")
 
 
-def run(quick: bool = False, models=None, peers=None, memory: bool = True) -> dict:
+def run(quick: bool = False, models=None, peers=None, memory: bool = True,
+        ode: bool = True) -> dict:
     from sim.network import read_net
     rows, notes = [], [f"machine: {machine()}",
                        "load average at start (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg()]
@@ -457,8 +458,88 @@ def run(quick: bool = False, models=None, peers=None, memory: bool = True) -> di
         rows.append(dict(network=name, t_end=T, tool="nanokin rssa ensemble of 8",
                          threads_1_wall_s=w1, threads_2_wall_s=w2, speedup=w1 / w2,
                          identical_results=same))
+    if ode:
+        r2, n2 = bench_ode(quick)
+        rows += r2
+        notes += n2
     notes.append("load average at end (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
     return {"rows": rows, "notes": notes}
+
+
+ODE_NETWORKS = {"multistate": 10.0, "multisite2": 10.0, "egfr_net": 10.0}
+ODE_TOL = 1e-8
+
+
+def bench_ode(quick: bool = False) -> tuple[list, list]:
+    """Deterministic mode: nanokin's ``sim.ode`` (numba right-hand side and sparse
+    Jacobian, scipy BDF) against libroadrunner's CVODE (SBML written by BNG2.pl) and
+    BioNetGen's run_network CVODE, same tolerances (rtol = atol = 1e-8), 101 output
+    times to t = 10; median of REPEATS integrations after a warm-up, wall and CPU;
+    start-up (model load/compile) reported apart; agreement of the observables with
+    BioNetGen as the largest relative difference (floor 1e-6 of each observable's
+    maximum)."""
+    from sim.bench import median_time
+    from sim.network import read_net, run_network_ode
+    from sim.ode import integrate
+    rows, notes = [], []
+    for name, T in ODE_NETWORKS.items():
+        path = MODELS_DIR / f"{name}.net"
+        if not path.exists():
+            continue
+        times = np.linspace(0.0, T, 101)
+        compiled = read_net(path).compile()
+        integrate(compiled, times[:3] * 1e-6, rtol=ODE_TOL, atol=ODE_TOL)   # compile/load
+        m, sol = median_time(lambda: integrate(compiled, times, rtol=ODE_TOL, atol=ODE_TOL),
+                             REPEATS)
+        case = [dict(tool="nanokin ode (BDF, sparse Jacobian)", run_s=m["wall_s"],
+                     cpu_s=m["cpu_s"], spread=_spread(m["walls"]), startup_s=float("nan"),
+                     obs=sol.observables)]
+        if _installed("bionetgen"):
+            with tempfile.TemporaryDirectory(prefix="nk_bench_ode_") as wd:
+                m, out = median_time(lambda: run_network_ode(path, T, 100, rtol=ODE_TOL,
+                                                             atol=ODE_TOL, workdir=wd), REPEATS)
+            case.append(dict(tool="BioNetGen run_network CVODE", run_s=m["wall_s"],
+                             cpu_s=m["cpu_s"], spread=_spread(m["walls"]),
+                             startup_s=float("nan"), obs=out[1][:, 1:]))
+        if _installed("roadrunner"):
+            import roadrunner
+            with tempfile.TemporaryDirectory(prefix="nk_bench_rr_") as wd:
+                sbml = _sbml(name, wd)
+
+                def load():
+                    rr = roadrunner.RoadRunner(str(sbml))
+                    integ = rr.getIntegrator()
+                    integ.relative_tolerance = ODE_TOL
+                    integ.absolute_tolerance = ODE_TOL
+                    return rr
+                (t_load, _), rr = timed(load)
+
+                def go():
+                    rr.reset()
+                    return rr.simulate(0.0, T, 101)
+                go()
+                m, res = median_time(go, REPEATS)
+                cols = [c.strip("[]") for c in res.colnames[1:]]
+                net = read_net(path)
+                w = net.observable_matrix()
+                x = np.column_stack([np.asarray(res[:, 1 + cols.index(f"S{i + 1}")])
+                                     for i in range(net.n_species)])
+            case.append(dict(tool=f"libroadrunner {roadrunner.__version__} CVODE",
+                             run_s=m["wall_s"], cpu_s=m["cpu_s"], spread=_spread(m["walls"]),
+                             startup_s=t_load, obs=x @ w.T))
+        ref = next((c["obs"] for c in case if c["tool"].startswith("BioNetGen")), None)
+        ours = case[0]
+        for c in case:
+            agree = float("nan")
+            if ref is not None:
+                floor = 1e-6 * np.abs(ref).max(axis=0)
+                agree = float(np.max(np.abs(c["obs"] - ref) / np.maximum(np.abs(ref), floor)))
+            rows.append(dict(network=name, t_end=T, tool=c["tool"], ode_run_s=c["run_s"],
+                             ode_cpu_s=c["cpu_s"], ode_spread=c["spread"],
+                             ode_startup_s=c["startup_s"], max_rel_diff_vs_bionetgen=agree,
+                             ode_ratio=c["run_s"] / ours["run_s"],
+                             ode_cpu_ratio=c["cpu_s"] / ours["cpu_s"]))
+    return rows, notes
 
 
 def markdown(rec: dict) -> str:
@@ -479,6 +560,17 @@ def markdown(rec: dict) -> str:
                      f"{r['spread_wall']:.2f} / {r['spread_cpu']:.2f} | "
                      f"{r['ratio_peer_over_nanokin']:.2f} | "
                      f"{r['cpu_ratio_peer_over_nanokin']:.2f} | {peak} | {r['status']} |")
+    ode = [r for r in rec["rows"] if "ode_run_s" in r]
+    if ode:
+        lines += ["", "| network | tool (rtol = atol = 1e-8, 101 outputs) | run s wall (median) "
+                  "| run s CPU | spread | start-up s | max rel. diff vs BioNetGen | "
+                  "tool / nanokin, wall | same, CPU |", "|---|---|---:|---:|---:|---:|---:|"
+                  "---:|---:|"]
+        for r in ode:
+            lines.append(f"| {r['network']} | {r['tool']} | {r['ode_run_s']:.3g} | "
+                         f"{r['ode_cpu_s']:.3g} | {r['ode_spread']:.2f} | "
+                         f"{r['ode_startup_s']:.3g} | {r['max_rel_diff_vs_bionetgen']:.1e} | "
+                         f"{r['ode_ratio']:.2f} | {r['ode_cpu_ratio']:.2f} |")
     cold = [r for r in rec["rows"] if "cold_start_s" in r]
     if cold:
         lines.append("")
@@ -499,14 +591,17 @@ def markdown(rec: dict) -> str:
 def compare(a: dict, b: dict) -> list[tuple]:
     """(network, tool, ratio in a, ratio in b, change) for the wall and CPU ratios of two
     runs: the reproducibility check between consecutive runs."""
-    key = {(r["network"], r["tool"]): r for r in b["rows"] if "ns_per_event" in r}
+    keys = ("ratio_peer_over_nanokin", "cpu_ratio_peer_over_nanokin", "ode_ratio",
+            "ode_cpu_ratio")
+    key = {(r.get("network"), r.get("tool")): r for r in b["rows"]}
     out = []
     for r in a["rows"]:
         s = key.get((r.get("network"), r.get("tool")))
-        if s is None or "ns_per_event" not in r:
+        if s is None:
             continue
-        for k in ("ratio_peer_over_nanokin", "cpu_ratio_peer_over_nanokin"):
-            out.append((r["network"], r["tool"], k, r[k], s[k], s[k] / r[k] - 1.0))
+        for k in keys:
+            if k in r and k in s and r[k] == r[k] and s[k] == s[k]:
+                out.append((r["network"], r["tool"], k, r[k], s[k], s[k] / r[k] - 1.0))
     return out
 
 

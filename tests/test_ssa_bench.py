@@ -21,14 +21,24 @@ def test_bench_ssa_rows_against_bionetgen():
     bench = _load()
     if not tools_available() or not (bench.MODELS_DIR / "multistate.net").exists():
         pytest.skip("BioNetGen or the benchmark models are not available")
-    bench.END_TIMES = {"multistate": (20.0, 20.0)}
-    rec = bench.run(quick=True, models=["multistate"], peers=["BioNetGen"])
+    bench.END_TIMES = {"multistate": 20.0}
+    bench.TARGET_S = (0.05, 0.05)
+    bench.ODE_NETWORKS = {"multistate": 1.0}
+    rec = bench.run(quick=True, models=["multistate"], peers=["BioNetGen"], memory=False)
     tools = [r["tool"] for r in rec["rows"] if "ns_per_event" in r]
-    assert tools == ["nanokin direct", "nanokin rssa", "BioNetGen run_network SSA"]
+    assert tools == ["nanokin direct", "nanokin rssa", "nanokin rssacr",
+                     "BioNetGen run_network SSA"]
     for r in rec["rows"]:
         if "ns_per_event" in r:
-            assert r["events"] > 10_000 and r["ns_per_event"] > 0 and r["status"] == "ok"
+            assert r["events_per_trajectory"] > 10_000 and r["repeats"] == 5
+            assert r["ns_per_event"] > 0 and r["status"] == "ok" and r["startup_s"] > 0
             assert r["ratio_peer_over_nanokin"] > 0 and r["cpu_ns_per_event"] > 0
+            assert r["spread_wall"] >= 1.0
     ens = [r for r in rec["rows"] if "speedup" in r]
     assert ens and ens[0]["identical_results"] is True
+    ode = [r for r in rec["rows"] if "ode_run_s" in r]
+    assert ode and ode[0]["tool"].startswith("nanokin ode")
+    assert all(r["max_rel_diff_vs_bionetgen"] < 1e-4 for r in ode)
     assert "| multistate |" in bench.markdown(rec)
+    # comparing a run with itself: every ratio unchanged
+    assert all(abs(d) < 1e-12 for *_, d in bench.compare(rec, rec))

@@ -130,7 +130,7 @@ def _printable(text: str) -> str:
 
 _repr = reprlib.Repr()
 _repr.maxlevel = 3
-_repr.maxstring = 60
+_repr.maxstring = 200   # file paths are shown whole
 _repr.maxother = 60
 
 
@@ -141,7 +141,7 @@ def _show(value: Any) -> str:
         text = _repr.repr(value)
     except (RecursionError, ValueError):  # pragma: no cover - defensive
         text = f"<{type(value).__name__}>"
-    return text if len(text) <= 80 else text[:77] + "..."
+    return text if len(text) <= 240 else text[:237] + "..."
 
 
 def spec(default: Any = MISSING, *, unit: str | None = None, ge: float | None = None,

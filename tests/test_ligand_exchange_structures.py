@@ -44,16 +44,11 @@ def structures(tmp_path_factory):
     noisy = build_m25(with_carbon=True)
     noisy.positions += np.random.default_rng(np.random.SeedSequence(7)).normal(0.0, 0.05, noisy.positions.shape)
     write(str(d / "noisy.xyz"), noisy)
-    return {"ideal": "", "noisy": str(d / "noisy.xyz"),
-            "relaxed": str(inputs_dir() / "structures" / "au25_sch3_18_dft.cif")}
+    return {"ideal": "", "noisy": str(d / "noisy.xyz")}
 
 
 def test_ideal_noisy_and_relaxed_structures_give_the_same_products(structures):
-    """Ideal and noisy (0.05 Å on every atom) clusters: same classes, triples and products.
-    The DFT-relaxed Au25(SCH3)18 frame gives the same classes and triples, but its
-    inter-staple terminal S-S pairs are 0.19 Å longer on average (5.18 vs 4.99 Å; the
-    relaxation lengthens the Au-S bonds), so the PDT strain differs and its products are
-    not asserted: the kinetics respond to the geometry of the structure they are given."""
+    """Ideal and noisy (0.05 Å on every atom) clusters: same classes, triples and products."""
     out = {}
     for name, path in structures.items():
         sysm, snap = _run(f'structure_file = "{path}"' if path else "")
@@ -64,7 +59,6 @@ def test_ideal_noisy_and_relaxed_structures_give_the_same_products(structures):
     p = 0.5 * (out["noisy"][0][1] + out["ideal"][0][1])
     assert abs(out["noisy"][0][1] - out["ideal"][0][1]) < 4 * np.sqrt(2 * p * (1 - p) / 300)
     assert abs(out["noisy"][1] - out["ideal"][1]) < 0.05
-    assert out["relaxed"][1] - out["ideal"][1] == pytest.approx(0.186, abs=0.005)
 
 
 def test_structure_without_a_bridgeable_triple_is_refused_before_simulating():
@@ -151,9 +145,15 @@ def test_max_events_leaves_unreached_times_missing_and_warns():
 
 @pytest.mark.parametrize("change", [("times_min = [0, 5]\n[solver]\nn_clusters = 300",
                                      "times_min = [0, 3000]\n[solver]\nn_clusters = 2000000"),
-                                    ("dithiol_equiv = 216", "dithiol_equiv = 1e300"),
-                                    ("times_min = [0, 5]", "times_min = [0, 1e300]")])
+                                    ("dithiol_equiv = 216", "dithiol_equiv = 1e11"),
+                                    ("times_min = [0, 5]", "times_min = [0, 1e11]")])
 def test_huge_runs_are_refused_with_an_estimate(change):
+    # 1e300 is refused by the file check itself (every number has a physical limit);
+    # values below that limit but far beyond the work budget are refused with an estimate
+    if "1e11" in change[1]:
+        with pytest.raises(ConfigError, match="out of range"):
+            parse_experiment(RUN.format(structure="", solver="").replace(
+                change[0], change[1].replace("1e11", "1e300")))
     exp = parse_experiment(RUN.format(structure="", solver="").replace(*change))
     with pytest.raises(ConfigError, match="solver.max_work_events") as err:
         le.MODEL.run(exp, progress=False)

@@ -574,17 +574,23 @@ class _Worker:
 
 
 def _judge(case: Case, status: str, message: str, path: Path) -> tuple[str, str]:
-    """Refusals must name the file, what is allowed and (when asked) a key or line."""
+    """Refusals must name the file (the case's file or a companion file it refers to), what
+    is allowed and (when asked) a key or line."""
     if status != "refused":
         return status, message
+    names = [path.name] + [n for n in case.extra if not n.startswith("__")]
+
+    def names_a_file(text: str) -> bool:
+        return str(path) in text or any(n in text for n in names)
+
     if case.command == "run":
         text = message
-        named_file = str(path) in text or path.name in text
+        named_file = names_a_file(text)
         if not named_file or "allowed:" not in text:
             return "unclear", "refusal without file or allowed: " + text
         return status, text
     info = json.loads(message)
-    named_file = str(path) in info["message"] or path.name in info["message"]
+    named_file = names_a_file(info["message"])
     if not named_file or not info["allowed"]:
         return "unclear", "refusal without file or allowed: " + info["message"]
     if case.expect_key and not info["key"]:

@@ -25,9 +25,9 @@ class ClusterSpec:
                                  doc="cluster concentration; when omitted, the parameter "
                                      "cluster_conc_mM (a nuisance parameter: the concentration "
                                      "of a run whose paper does not state it)")
-    structure_file: str = spec("", doc="optional xyz/cif/pdb file with the cluster (metals and S); "
+    structure_file: str = spec("", path=True, doc="optional xyz/cif/pdb file with the cluster (metals and S); "
                                "default: built from bond lengths")
-    product_structure_file: str = spec("", doc="optional xyz/cif/pdb file of the bridged (rearranged) "
+    product_structure_file: str = spec("", path=True, doc="optional xyz/cif/pdb file of the bridged (rearranged) "
                                        "shell whose dithiolate bridges (C chains joining two S) give "
                                        "the bridged S-S distance; default: the shipped "
                                        "au24pt_pdt3_bridged.xyz")

@@ -74,7 +74,9 @@ def test_nfsim_agrees_with_kernel(tmp_path, name, t_end_min, extra, config):
         nk_mean = per_cluster.mean(axis=1)
         sd = per_cluster.std(axis=1, ddof=1)
         se = sd * np.sqrt(1.0 / n_nf + 1.0 / n_nk)
-        ok = np.abs(nf_mean - nk_mean) <= 3.0 * se + 1e-9
+        # NFsim's mean over n_nf clusters moves in steps of 1/n_nf: for a species a few
+        # clusters hold, one cluster more is within the resolution of the comparison
+        ok = np.abs(nf_mean - nk_mean) <= 3.0 * se + 1.0 / n_nf + 1e-9
         assert ok.all(), (c, nf_mean, nk_mean, se)
         checked += int(sd.max() > 0)
     assert checked >= 3           # ligand types that actually changed

@@ -17,6 +17,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from sim.plotting import MEASURED, ReportFigure, figure, png_bytes
 from sim.validation import Row, summary_counts, summary_text
 
@@ -43,14 +45,26 @@ def _finite(v) -> bool:
 
 
 def rows_figure(model: str, rows: list[Row]) -> ReportFigure | None:
-    """Simulated (point, median and 90 % interval) against measured for the numeric data
-    rows of one model, on log axes when the values span decades; roles in colour."""
+    """Simulated (point and 90 % interval) against measured for the numeric data rows of one
+    model, one panel per unit (log axes where the values span decades); roles in colour."""
     pts = [r for r in rows if r.kind == "data" and _finite(r.measured) and _finite(r.simulated)]
     if len(pts) < 2:
         return None
-    fig, ax = figure(5.6, 5.0)
+    units = sorted({r.unit or "1" for r in pts})[:4]
+    fig, axes = figure(4.6 * len(units), 4.4, ncols=len(units))
+    for ax, unit in zip(np.atleast_1d(axes), units):
+        _rows_panel(ax, [r for r in pts if (r.unit or "1") == unit], unit)
+    n_fail = sum(not r.passed for r in pts)
+    return ReportFigure(
+        f"{model}: simulated against measured, every numeric data row",
+        fig, f"{len(pts)} rows with a numeric measurement, one panel per unit; error bars: 90 % "
+             f"posterior predictive interval; crosses: the {n_fail} rows outside their stated "
+             "tolerance. Rows stated as ranges, bounds or orderings are in the table.")
+
+
+def _rows_panel(ax, pts: list[Row], unit: str) -> None:
     vals = [abs(v) for r in pts for v in (r.measured, r.simulated) if v]
-    logs = all(v > 0 for r in pts for v in (r.measured, r.simulated)) and \
+    logs = bool(vals) and all(v > 0 for r in pts for v in (r.measured, r.simulated)) and \
         max(vals) / min(vals) > 30
     for role in ("calibration", "held-out"):
         sel = [r for r in pts if r.role == role]
@@ -67,27 +81,25 @@ def rows_figure(model: str, rows: list[Row]) -> ReportFigure | None:
             if not r.passed:
                 ax.plot([r.measured], [r.simulated], marker="x", color="crimson", ms=9, mew=1.6,
                         ls="none", zorder=6)
-    lim_lo, lim_hi = min(v for r in pts for v in (r.measured, r.simulated)), \
-        max(v for r in pts for v in (r.measured, r.simulated))
-    pad = (lim_hi / lim_lo) ** 0.08 if logs else 0.08 * (lim_hi - lim_lo or 1.0)
-    a, b = (lim_lo / pad, lim_hi * pad) if logs else (lim_lo - pad, lim_hi + pad)
-    ax.plot([a, b], [a, b], color="0.5", lw=1, ls="--", label="simulated = measured")
-    ax.plot([], [], marker="x", color="crimson", ls="none", label="row fails its tolerance")
-    if logs:
+    every = [v for r in pts for v in (r.measured, r.simulated)] + \
+        [v for r in pts if r.interval for v in r.interval if _finite(v)]
+    lim_lo, lim_hi = min(every), max(every)
+    if logs and lim_lo > 0:
+        pad = (lim_hi / lim_lo) ** 0.08
+        a, b = lim_lo / pad, lim_hi * pad
         ax.set_xscale("log")
         ax.set_yscale("log")
+    else:
+        pad = 0.08 * (lim_hi - lim_lo or abs(lim_hi) or 1.0)
+        a, b = lim_lo - pad, lim_hi + pad
+    ax.plot([a, b], [a, b], color="0.5", lw=1, ls="--", label="simulated = measured")
+    ax.plot([], [], marker="x", color="crimson", ls="none", label="fails its tolerance")
     ax.set_xlim(a, b)
     ax.set_ylim(a, b)
-    units = sorted({r.unit for r in pts if r.unit})
-    unit = units[0] if len(units) == 1 and all(r.unit for r in pts) else "each row's unit"
-    ax.set_xlabel(f"measured ({unit})")
-    ax.set_ylabel(f"simulated ({unit})")
-    ax.legend(fontsize=8, loc="upper left")
-    return ReportFigure(
-        f"{model}: simulated against measured, every numeric data row",
-        fig, f"{len(pts)} rows with a numeric measurement (units: {', '.join(units) or '—'}); "
-             "error bars: 90 % posterior predictive interval; crosses: rows outside their "
-             "stated tolerance. Rows stated as ranges, bounds or orderings are in the table.")
+    label = "dimensionless" if unit == "1" else unit
+    ax.set_xlabel(f"measured ({label})")
+    ax.set_ylabel(f"simulated ({label})")
+    ax.legend(fontsize=7, loc="upper left")
 
 
 def status_figure(sections: list[ModelSection]) -> ReportFigure | None:

@@ -33,7 +33,8 @@ def test_bench_ssa_rows_against_bionetgen():
             assert r["events_per_trajectory"] > 10_000 and r["repeats"] == 5
             assert r["ns_per_event"] > 0 and r["status"] == "ok" and r["startup_s"] > 0
             assert r["ratio_peer_over_nanokin"] > 0 and r["cpu_ns_per_event"] > 0
-            assert r["spread_wall"] >= 1.0
+            spread = r["spread_wall"]          # max/min over the repeats: a ratio, not a time
+            assert spread >= 1.0
     ens = [r for r in rec["rows"] if "speedup" in r]
     assert ens and ens[0]["identical_results"] is True
     ode = [r for r in rec["rows"] if "ode_run_s" in r]

@@ -304,34 +304,36 @@ class NetworkModel(Model):
         res.attrs["observable_names"] = [n for n in names if not n.startswith("species/")]
         return res
 
-    def plot(self, result, path) -> None:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+    def plot(self, result, path):
+        """Mean ± sd of up to 12 observables with five trajectories each (Figure, PNG + SVG)."""
+        from sim.plotting import figure, save
 
         names = [k[len("mean/"):] for k in result.arrays if k.startswith("mean/")][:12]
         if not names:
-            return
+            return None
         n = len(names)
         cols = min(3, n)
         rows = math.ceil(n / cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False)
+        fig, axes = figure(4.2 * cols, 3.0 * rows, ncols=cols, nrows=rows)
+        axes = np.atleast_1d(axes).ravel()
         t = result["time"]
-        for ax, name in zip(axes.flat, names):
+        t_unit = result.arrays["time"].unit or "model time unit"
+        for ax, name in zip(axes, names):
             m, s = result[f"mean/{name}"], result[f"sd/{name}"]
             traj = result[f"observables/{name}"]
-            for row in traj[:5]:
-                ax.plot(t, row, lw=0.6, alpha=0.5, color="0.5")
-            ax.fill_between(t, m - s, m + s, alpha=0.3, color="C0")
+            for k, row in enumerate(traj[:5]):
+                ax.plot(t, row, lw=0.6, alpha=0.5, color="0.5",
+                        label="trajectories" if k == 0 else None)
+            ax.fill_between(t, m - s, m + s, alpha=0.3, color="C0", label="mean ± sd")
             ax.plot(t, m, color="C0", lw=1.5)
             ax.set_title(name, fontsize=9)
-            ax.set_xlabel("time")
-            ax.set_ylabel("molecules")
-        for ax in list(axes.flat)[n:]:
+            ax.set_xlabel(f"time ({t_unit})")
+            ax.set_ylabel("count (molecules)")
+        axes[0].legend(fontsize=7)
+        for ax in axes[n:]:
             ax.axis("off")
-        fig.tight_layout()
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        save(fig, path)
+        return fig
 
     # ------------------------------------------------------------------ validation
     def validate(self, quick: bool = False, progress=None) -> list[Row]:

@@ -159,21 +159,15 @@ def _add_validate(sub):
     p.set_defaults(func=cmd_validate)
 
 
-def _reference_experiments(name: str) -> list[Path]:
-    from sim.paths import model_inputs
-
-    folder = model_inputs(name)
-    return sorted(folder.glob("*.toml")) if folder.is_dir() else []
-
-
 def _write_reference_runs(model, name: str, out_dir: Path, step) -> list[str]:
     """Run every shipped reference experiment of ``name`` and store it in OUT/name/; the
     problems met (one line each), never an exception for one bad experiment."""
     from sim.config import load_experiment
+    from sim.paths import reference_experiment_files
     from sim.store import now, write_result
 
     problems = []
-    for path in _reference_experiments(name):
+    for path in reference_experiment_files(name):
         step(f"reference run {path.stem}")
         try:
             exp = load_experiment(path)
@@ -216,7 +210,8 @@ def cmd_validate(args) -> int:
     from sim.fit import validation_stages
     total = sum(validation_stages(m, draws) for _, m in models)
     if report:
-        total += sum(len(_reference_experiments(n)) + 1 for n, _ in models)
+        from sim.paths import reference_experiment_files
+        total += sum(len(reference_experiment_files(n)) + 1 for n, _ in models)
     bar = StageBar(total)
     from sim.report import ModelSection, collect_figures, posterior_figure
     try:

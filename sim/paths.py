@@ -25,6 +25,12 @@ def model_inputs(model: str) -> Path:
     return inputs_dir() / model
 
 
+def reference_experiment_files(model: str) -> list[Path]:
+    """The shipped reference experiments of ``model`` (``inputs/<model>/*.toml``), sorted."""
+    folder = model_inputs(model)
+    return sorted(folder.glob("*.toml")) if folder.is_dir() else []
+
+
 def fitted_file(model: str) -> Path:
     return inputs_dir() / "fitted" / f"{model}.json"
 

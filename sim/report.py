@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import html
 import math
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -293,13 +292,6 @@ def posterior_figure(model) -> ReportFigure | None:
         + ("; the chains were too short for a reliable autocorrelation time"
            if sampler.get("tau_reliable") is False else "")
         + "); red: MAP; dashed: 5, 50 and 95 % quantiles.")
-
-
-def group_by_model(rows: list[Row]) -> "OrderedDict[str, list[Row]]":
-    out: OrderedDict[str, list[Row]] = OrderedDict()
-    for r in rows:
-        out.setdefault(r.model, []).append(r)
-    return out
 
 
 __all__ = ["ModelSection", "render", "write_report", "rows_figure", "status_figure",

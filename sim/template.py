@@ -42,10 +42,9 @@ def _toml_value(v) -> str:
 
 def _example_values(model_name: str) -> tuple[dict, Path | None]:
     """The first shipped reference experiment of the model, as TOML data."""
-    from sim.paths import model_inputs
+    from sim.paths import reference_experiment_files
 
-    folder = model_inputs(model_name)
-    files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    files = reference_experiment_files(model_name)
     if not files:
         return {}, None
     return tomllib.loads(files[0].read_text(encoding="utf-8")), files[0]

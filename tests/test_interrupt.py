@@ -164,7 +164,7 @@ POOL = textwrap.dedent('''
     from sim.interrupt import worker_init, terminate_pool
 
     def task(_):
-        print(os.getpid(), flush=True)
+        os.write(1, b"%d\\n" % os.getpid())   # one write() below PIPE_BUF: lines never interleave
         time.sleep(600)
 
     if __name__ == "__main__":
@@ -199,7 +199,7 @@ def _start_pool(tmp_path):
     proc = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, env=ENV, stdout=subprocess.PIPE,
                             text=True)
     lines = [proc.stdout.readline().strip() for _ in range(3)]
-    assert "ready" in lines
+    assert "ready" in lines, lines
     return proc, [int(x) for x in lines if x.isdigit()]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import optimize, special, stats
 from scipy.integrate import solve_ivp
 
 from kinetics.photocatalysis import MODEL
@@ -112,7 +112,7 @@ def test_light_sources():
 # ---- kernels
 
 def qd_h2_kmc_reference(seed_states, n_qd, mean_m, k_e_by_m, k_dmg_by_m, k_decay, f_h, n_crit,
-                        times):
+                        times, agg=(0.0, 0.0, 0.0)):
     """Plain-Python version of :func:`qd_h2_kmc` with the same stream use."""
     import sim.rng as rng
 
@@ -140,11 +140,26 @@ def qd_h2_kmc_reference(seed_states, n_qd, mean_m, k_e_by_m, k_dmg_by_m, k_decay
         for _ in range(s, n_qd, n_s):
             m = min(pois(st, mean_m), len(k_e_by_m) - 1)
             ke, kd = k_e_by_m[m], k_dmg_by_m[m]
+            t_agg = math.inf
+            if 1.0 - chem.monomer_fraction(times[-1], *agg) > 1e-12:
+                # the monomer fraction 1/(1 + tau)^2 = u: tau = c0 * integral of 1/W
+                target = (1.0 / math.sqrt(u(st)) - 1.0) / agg[1]
+                if chem.coagulation_integral(times[-1], agg[0], agg[2]) >= target:
+                    t_agg = float(optimize.brentq(
+                        lambda x: chem.coagulation_integral(x, agg[0], agg[2]) - target,
+                        0.0, times[-1], xtol=1e-9))
             n1 = dmg = h2 = 0
             t, ti, live = 0.0, 0, True
             while ti < n_t:
                 a = ke + kd + n1 * k_decay if live else 0.0
                 t_next = t + (-math.log(u(st)) / a if a > 0 else math.inf)
+                if live and t_agg < t_next:
+                    while ti < n_t and times[ti] < t_agg:
+                        h2_sum[s, ti] += h2
+                        alive[s, ti] += 1
+                        ti += 1
+                    live, t = False, t_agg
+                    continue
                 while ti < n_t and times[ti] < t_next:
                     h2_sum[s, ti] += h2
                     alive[s, ti] += live
@@ -178,7 +193,7 @@ def closed_form(rates, t):
     grid = dense_times(float(t[-1]), t)
     w = chem.poisson_weights(rates.mean_catalysts, rates.k_e_by_m.size - 1)
     return qd_h2_closed_form(w, rates.k_e_by_m, rates.k_dmg_by_m, rates.k_decay, rates.f_hydride,
-                             rates.n_crit, grid, np.searchsorted(grid, t))
+                             rates.n_crit, grid, np.searchsorted(grid, t), rates.aggregation)
 
 
 def test_kmc_kernel_equals_python_reference():
@@ -192,6 +207,65 @@ def test_kmc_kernel_equals_python_reference():
     np.testing.assert_array_equal(s_sum, ref_sum)
     np.testing.assert_array_equal(alive, ref_alive)
     assert alive[:, -1].sum() < alive[:, 0].sum()
+
+
+def test_kmc_kernel_with_aggregation_equals_python_reference():
+    """Aggregation within the run: each QD stops at the time drawn from the monomer fraction."""
+    r = small_rates()
+    times = np.linspace(0, 300.0, 7)
+    agg = (1e-3, 5e-3, 2.0)            # about half of the QDs aggregate in 300 s
+    states = stream_states(12, 3)
+    s_sum, _, alive, _ = qd_h2_kmc(states.copy(), 40, r.mean_catalysts, r.k_e_by_m,
+                                   r.k_dmg_by_m, r.k_decay, r.f_hydride, 20, times, agg)
+    ref_sum, ref_alive = qd_h2_kmc_reference(states.copy(), 40, r.mean_catalysts, r.k_e_by_m,
+                                             r.k_dmg_by_m, r.k_decay, r.f_hydride, 20, times,
+                                             agg)
+    np.testing.assert_allclose(s_sum, ref_sum)
+    np.testing.assert_array_equal(alive, ref_alive)
+    assert 0 < alive[:, -1].sum() < alive[:, 0].sum()
+
+
+def test_aggregation_chain_against_references():
+    """E1 against scipy; the coagulation integral against quadrature; the monomer fraction
+    against Smoluchowski's constant-kernel ODE with the time-dependent stability ratio;
+    the aggregation time inverts the monomer fraction."""
+    from scipy.integrate import quad
+    for x in (1e-9, 0.2, 1.0, 1.5, 7.0, 40.0, 300.0):
+        assert chem.expint_e1(x) == pytest.approx(special.exp1(x), rel=1e-13)
+    k, c0, L = 2e-5, 3e4, 30.0
+    inv_w = lambda s: math.exp(-L * math.exp(-2 * k * s))  # noqa: E731
+    for t in (1.0, 1e3, 5e4, 2e5):
+        want = quad(inv_w, 0.0, t, epsabs=0, epsrel=1e-12, limit=200)[0]
+        assert chem.coagulation_integral(t, k, L) == pytest.approx(want, rel=1e-9)
+    assert chem.coagulation_integral(10.0, 0.0, L) == pytest.approx(10.0 * math.exp(-L))
+    assert chem.coagulation_integral(10.0, 1e-12, L) == pytest.approx(10.0 * math.exp(-L),
+                                                                         rel=1e-9)
+    # Smoluchowski, constant kernel K: dN/dt = -K N^2 / (2W), dN1/dt = -K N1 N / W
+    K, n0 = 2.0, 1.0
+    c0s = 0.5 * K * n0 * 1e-4
+
+    def rhs(t, y):
+        w = 1.0 / inv_w(t)
+        return [-0.5 * K * 1e-4 * y[0] ** 2 / w, -K * 1e-4 * y[1] * y[0] / w]
+    t = np.array([0.0, 5e4, 1e5, 2e5])
+    sol = solve_ivp(rhs, (0, t[-1]), [n0, n0], t_eval=t, rtol=1e-10, atol=1e-14, method="LSODA")
+    got = [chem.monomer_fraction(x, k, c0s, L) for x in t]
+    np.testing.assert_allclose(got, sol.y[1] / n0, rtol=1e-6)
+    for u in (0.9, 0.5, 0.1):
+        ta = chem.aggregation_time(u, k, c0s, L, 1e7)
+        assert chem.monomer_fraction(ta, k, c0s, L) == pytest.approx(u, rel=1e-9)
+    assert chem.aggregation_time(0.5, k, c0s, L, 10.0) == math.inf
+
+
+def test_closed_form_and_master_equation_with_aggregation():
+    import dataclasses
+    r = dataclasses.replace(small_rates(catalyst_M=1e-6), k_ox=2e-4, coag_c0=1e3, barrier_kT=20.0)
+    t = np.linspace(0.0, 3.0 * 3600.0, 13)
+    det = qd_h2_master(r, t, rtol=1e-10)
+    np.testing.assert_allclose(closed_form(r, t), det["h2_per_qd"], rtol=1e-6, atol=1e-12)
+    single = det["single_fraction"]
+    assert single[-1] < 0.5 < single[0] == 1.0
+    np.testing.assert_allclose(det["active_fraction"], single, rtol=1e-12)
 
 
 def test_kmc_same_seed_same_numbers():
@@ -213,8 +287,8 @@ def test_closed_form_equals_master_equation(k_lig):
     np.testing.assert_allclose(closed_form(r, t), det["h2_per_qd"], rtol=1e-6, atol=1e-12)
     if k_lig:
         assert det["active_fraction"][-1] < 0.9      # damage matters in this case
-    else:
-        np.testing.assert_allclose(det["active_fraction"], 1.0, atol=1e-12)
+    else:               # only aggregation (the same for every QD) removes QDs
+        np.testing.assert_allclose(det["active_fraction"], det["single_fraction"], rtol=1e-12)
 
 
 def test_damage_survival_is_erlang():
@@ -245,7 +319,8 @@ def test_batch_kernel_equals_single_runs():
             r = chem.rates_from_scalars(pars[s], run.cond)
             w = chem.poisson_weights(r.mean_catalysts, r.k_e_by_m.size - 1)
             want = qd_h2_closed_form(w, r.k_e_by_m, r.k_dmg_by_m, r.k_decay, r.f_hydride,
-                                     r.n_crit, run.grid, run.out_idx) * r.n_qd_mol
+                                     r.n_crit, run.grid, run.out_idx,
+                                     r.aggregation) * r.n_qd_mol
             np.testing.assert_allclose(h2[s, e, :nout[e]], want, rtol=1e-13)
             assert absorbed[s, e] == r.absorbed_flux_mol_s
 
@@ -339,21 +414,31 @@ def test_induction_time_of_a_shifted_line():
 
 
 def test_rods_over_cubes_efficiency_linear_regime():
-    """With little Pt (k_H << 1/tau) the efficiency ratio is
-    (tau_r/tau_c) (v_r/v_c) exp(alpha (dG_r - dG_c)/kT): lifetimes, vacancies, band edges."""
+    """With little Pt (k_H << 1/tau) the efficiency ratio is (tau_r/tau_c) (v_r/v_c) x the
+    Marcus factor between the two driving forces: lifetimes, vacancies, band edges."""
     p = table_values()
     rods = obs.reference("cspbbr3_rods").config.perovskite
     cubes = obs.reference("cspbbr3_cubes").config.perovskite
     x = 1e-6
     got = perovskite_efficiency(rods, p, x) / perovskite_efficiency(cubes, p, x)
     d_dg = (rods.band_gap_eV - rods.valence_band_V) - (cubes.band_gap_eV - cubes.valence_band_V)
+    lam, kt = p["pvk_reorganization_eV"], K_B_EV * 298.15
+    g_r = -(rods.valence_band_V - rods.band_gap_eV)
+    g_c = -(cubes.valence_band_V - cubes.band_gap_eV)
+    assert g_r - g_c == pytest.approx(d_dg)
     want = (rods.pl_lifetime_ns / cubes.pl_lifetime_ns
             * rods.br_vacancy_fraction / cubes.br_vacancy_fraction
-            * math.exp(p["pvk_alpha"] * d_dg / (K_B_EV * 298.15)))
+            * math.exp((-(lam - g_r) ** 2 + (lam - g_c) ** 2) / (4 * lam * kt)))
     assert got == pytest.approx(want, rel=1e-5)
-    p0 = dict(p, pvk_alpha=0.0)
+    # activationless at the mean driving force: the lifetime x vacancy ratio is left
+    p0 = dict(p, pvk_reorganization_eV=0.5 * (g_r + g_c))
     got0 = perovskite_efficiency(rods, p0, x) / perovskite_efficiency(cubes, p0, x)
     assert got0 == pytest.approx(125.6 / 79.9 * 0.413 / 0.463, rel=1e-5)
+    # lambda -> infinity: the symmetric Butler-Volmer form exp(dDG / 2kT) (alpha = 1/2)
+    pinf = dict(p, pvk_reorganization_eV=1e9)
+    ginf = perovskite_efficiency(rods, pinf, x) / perovskite_efficiency(cubes, pinf, x)
+    assert ginf == pytest.approx(125.6 / 79.9 * 0.413 / 0.463 * math.exp(0.5 * d_dg / kt),
+                                 rel=1e-6)
 
 
 def test_bf4_gain_is_free_surface_ratio_in_linear_regime():
@@ -375,7 +460,7 @@ def test_stern_volmer_curve_static_limit():
 # ---- parameter table and observations
 
 def test_parameter_table_declares_every_knob():
-    assert len(TABLE.of_kind("calibrated")) == 4 and len(TABLE.of_kind("nuisance")) == 5
+    assert len(TABLE.of_kind("calibrated")) == 6 and len(TABLE.of_kind("nuisance")) == 6
     for p in TABLE:
         assert p.unit and p.source and p.doc, p.name
         if p.kind == "calibrated":
@@ -387,7 +472,7 @@ def test_parameter_table_declares_every_knob():
     # the table holds exactly what the two mechanisms read: the packed QD vector and the
     # pvk_ names, each of which the perovskite mechanism needs
     pvk = [n for n in TABLE.names if n.startswith("pvk_")]
-    stern_volmer = {"catalyst_radius_nm", "qd_ligand_shell_nm", "water_viscosity_mPa_s"}
+    stern_volmer = {"catalyst_radius_nm", "qd_ligand_shell_nm"}
     assert set(TABLE.names) == set(chem.QD_PARAMETERS) | set(pvk) | stern_volmer
     native = obs.reference("cspbbr3_cubes_native").config.perovskite
     for name in pvk:
@@ -402,13 +487,13 @@ def test_observations_match_observables_and_roles():
     ids = [o.id for o in observations]
     assert set(ids) == set(obs.QD_OBSERVABLES) | set(obs.PVK_OBSERVABLES)
     held = {o.id for o in observations if not o.fit}
-    assert held == {"ton_order_loading", "rate_fall_30h", "induction_cubes",
-                    "rods_over_cubes_18h", "bf4_gain_cubes"}
+    assert held == {"ton_order_loading", "induction_cubes", "rods_over_cubes_18h",
+                    "bf4_gain_cubes"}
     by = {o.id: o for o in observations}
     # rows decided by one value name it
     assert "pKa_hydride" in by["ph_optimum"].note
-    assert "k_lig_per_s" in by["rate_fall_30h"].note
-    assert "pvk_alpha" in by["rods_over_cubes_18h"].note
+    assert "qd_barrier_kT" in by["rate_fall_30h"].note
+    assert "pvk_reorganization_eV" in by["rods_over_cubes_18h"].note
     assert "pvk_long_ligand_coverage" in by["bf4_gain_cubes"].note
     # the measured numbers agree with the CSVs kept beside them
     cdte = {r["quantity"]: float(r["value"]) for r in obs.read_data("cdte_co_h2.csv")
@@ -463,7 +548,7 @@ def test_unknown_parameter_is_rejected_with_the_allowed_names():
         parse_experiment(SHORT_QD + "[parameters]\nk_nonsense = 1.0\n")
     msg = str(err.value)
     assert "parameters.k_nonsense" in msg and "unknown parameter" in msg
-    assert "pKa_hydride" in msg and "pvk_alpha" in msg
+    assert "pKa_hydride" in msg and "pvk_reorganization_eV" in msg
     with pytest.raises(ConfigError, match="out of range"):
         parse_experiment(SHORT_QD + "[parameters]\npKa_hydride = 30.0\n")
 
@@ -520,6 +605,10 @@ def test_run_write_and_plot(tmp_path, monkeypatch):
 def _legacy_values():
     legacy = json.loads((DATA / "legacy_fits_8695f80.json").read_text())["values"]["photocatalysis"]
     legacy.setdefault("pKa_hydride", 10.5)     # the table value then (the prior centre now moved)
+    # the mechanism then: the CdS-nanorod damage budget, no aggregation, alpha = 1/2
+    # (the Marcus factor at lambda -> infinity)
+    legacy.update(k_lig_per_s=25.0, qd_ligand_oxidation_per_photon=0.0, qd_barrier_kT=120.0,
+                  pvk_reorganization_eV=1e9)
     return table_values(**legacy)
 
 
@@ -624,3 +713,23 @@ def test_plots_are_figures_without_offsets_and_report_figures_quick(tmp_path, mo
         labels = [t.get_text() for ax in f.figure.axes if ax.get_legend()
                   for t in ax.get_legend().get_texts()]
         assert any("measured" in x for x in labels)
+
+
+def test_stochastic_work_estimate_is_refused_before_work(monkeypatch):
+    """A stochastic run whose estimated events exceed solver.max_events is refused with the
+    key, value and allowed range, before any Gillespie work; the estimate bounds the events
+    a small run really takes."""
+    monkeypatch.setattr(TABLE, "fitted_point", lambda: {})
+    big = SHORT_QD + "[solver]\nmethod = \"stochastic\"\nn_qd = 10000000\nmax_events = 1000000\n"
+    with pytest.raises(ConfigError) as err:
+        MODEL.run(parse_experiment(big))
+    e = err.value
+    assert e.key == "solver.n_qd" and e.value == 10_000_000
+    assert "solver.max_events" in e.allowed and "work estimate" in str(e)
+    cfg = qd_config(catalyst__conc_M=1e-5, run__time_h=0.05, solver__method="stochastic",
+                    solver__n_qd=200, solver__n_streams=4)
+    from kinetics.photocatalysis.simulate import kmc_work_estimate
+    p = table_values()
+    out = simulate_qd(cfg, p, seed=3)
+    est = kmc_work_estimate(chem.qd_rates(cfg, p), 200, 0.05 * 3600.0)
+    assert out["kmc_events"] <= est < 3.0 * out["kmc_events"] + 200

@@ -18,8 +18,12 @@ ascorbic acid (seed 001, Han, Wang et al.).  Per QD:
   fraction f_H = 1/(1 + 10^(pH − pKa_hydride)); a second electron arriving at the
   hydride releases H2 and resets the catalyst, one arriving at unprotonated Co(I) is
   lost; the one-electron intermediate decays back at k_int_decay;
-* every ligand oxidation damages the QD; after ``n_ligand_crit`` of them the QD
-  aggregates and stops working (TEM after 30 h, seed 001 Fig. S8).
+* the QDs aggregate and stop working (TEM after 30 h, seed 001 Fig. S8): holes oxidise
+  the thiolate ligands (``qd_ligand_oxidation_per_photon`` per absorbed photon; Aldana,
+  Wang & Peng, JACS 2001), which lowers the stability ratio W = W0^(θ²) of the colloid
+  (θ the intact ligand fraction, ln W0 = ``qd_barrier_kT``), and Smoluchowski coagulation
+  (K = 8k_BT/3η, monomers N0/(1 + τ)²) removes single QDs; the per-QD damage budget
+  ``k_lig_per_s`` / ``n_ligand_crit`` (from CdS nanorods) is off by default.
 
 ``perovskite_pt`` — CsPbBr3 nanocubes and nanorods with Pt photodeposited in situ
 (seed 002, Guo et al.), see :mod:`kinetics.photocatalysis.perovskite`.
@@ -38,13 +42,14 @@ Parts:
 ``checks``            numerical self-checks and input echoes
 ``plots``, ``model``  the picture of a run and the model object
 
-Calibration (``nanokin fit photocatalysis``): four rate constants (``k_int_decay_per_s``,
-``pKa_hydride``, ``pvk_k_ref_per_s``, ``pvk_fw_k2_per_h``) and five nuisance inputs (the
-two seed-001 photon fluxes, the particle concentration behind "1.0e-4 M QDs", the seed-002
-absorbed photon flux, the native ligand coverage) against the observations with
-``fit = true``; the others are held out.  Rows decided by one fixed value name it in their
-note (``pvk_alpha`` for the rods/cubes ratio; ``k_lig_per_s`` / ``n_ligand_crit`` for the
-rate fall after ~30 h), and the BF4⁻ gain is the prior of the native ligand coverage.
+Calibration (``nanokin fit photocatalysis``): six parameters (``k_int_decay_per_s``,
+``pKa_hydride``, ``qd_ligand_oxidation_per_photon``, ``qd_barrier_kT``,
+``pvk_k_ref_per_s``, ``pvk_fw_k2_per_h``) and six nuisance inputs (the two seed-001 photon
+fluxes, the particle concentration behind "1.0e-4 M QDs", the seed-002 absorbed photon
+flux, the native ligand coverage, the reorganisation energy) against the observations with
+``fit = true``; the others are held out.  Rows decided by one prior name it in their
+note (``pvk_reorganization_eV`` for the rods/cubes ratio, ``pvk_long_ligand_coverage`` for
+the BF4⁻ gain, ``pKa_hydride`` for the pH optimum).
 """
 from .model import MODEL, PhotocatalysisModel
 

@@ -28,7 +28,8 @@ def _closed_form(rates, out_times):
     grid = dense_times(float(out_times[-1]), out_times)
     w = poisson_weights(rates.mean_catalysts, rates.k_e_by_m.size - 1)
     return qd_h2_closed_form(w, rates.k_e_by_m, rates.k_dmg_by_m, rates.k_decay,
-                             rates.f_hydride, rates.n_crit, grid, np.searchsorted(grid, out_times))
+                             rates.f_hydride, rates.n_crit, grid, np.searchsorted(grid, out_times),
+                             rates.aggregation)
 
 
 def _max_rel(a, b) -> float:

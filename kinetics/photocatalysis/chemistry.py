@@ -22,7 +22,9 @@ from .config import CONC_BASES, LIGHT_SOURCES
 
 __all__ = ["CDTE_LATTICE_NM", "MOLAR_MASS_G_MOL", "cd_per_qd", "ha_minus_M", "langmuir_bound_M",
            "poisson_weights", "QD_PARAMETERS", "CONDITIONS", "parameters_vector",
-           "conditions_vector", "qd_scalars", "QDRates", "qd_rates", "rates_from_scalars"]
+           "conditions_vector", "qd_scalars", "QDRates", "qd_rates", "rates_from_scalars",
+           "expint_e1", "aggregation_constants", "coagulation_integral", "monomer_fraction",
+           "aggregation_time"]
 
 CDTE_LATTICE_NM = {"CdTe": 0.6481, "CdSe": 0.6077, "CdS": 0.5832}  # zinc blende a
 MOLAR_MASS_G_MOL = {"CdTe": 240.01, "CdSe": 191.37, "CdS": 144.48}  # per formula unit
@@ -81,16 +83,18 @@ QD_PARAMETERS = ("qd_lifetime_ns", "k_et_per_s", "langmuir_K_per_M", "binding_si
                  "k_hole_per_M_s", "k_bet_per_s", "k_lig_per_s", "n_ligand_crit",
                  "k_int_decay_per_s", "pKa_hydride", "pKa1_ascorbic", "pKa2_ascorbic",
                  "xe_incident_flux_umol_h", "xe_bandpass_absorbed_power_mW",
-                 "epsilon_ratio_excitation", "qd_particle_conc_M")
+                 "epsilon_ratio_excitation", "qd_particle_conc_M",
+                 "qd_ligand_oxidation_per_photon", "qd_thiolate_density_per_nm2",
+                 "qd_barrier_kT", "water_viscosity_mPa_s")
 (_TAU, _KET, _KL, _SITES, _KHOLE, _KBET, _KLIG, _NCRIT, _KDEC, _PKAH, _PKA1, _PKA2, _XEFLUX,
- _BPPOWER, _EPSR, _QDCONC) = range(len(QD_PARAMETERS))
+ _BPPOWER, _EPSR, _QDCONC, _POX, _LIGDENS, _BARRIER, _VISC) = range(len(QD_PARAMETERS))
 
 #: Experimental conditions of a QD run, in the order of the packed vector.
 CONDITIONS = ("conc_basis", "conc_M", "cd_per_qd", "eps_first_exciton_M_cm", "catalyst_M", "pH",
               "ascorbic_acid_M", "volume_L", "path_length_cm", "light_source", "photon_energy_J",
-              "absorbed_power_mW")
+              "absorbed_power_mW", "diameter_nm")
 (_BASIS, _CONC, _CDPER, _EPS1, _CAT, _PH, _H2A, _VOL, _PATH, _LIGHT, _EPHOT,
- _POWER) = range(len(CONDITIONS))
+ _POWER, _DIAM) = range(len(CONDITIONS))
 
 
 def parameters_vector(values: dict) -> np.ndarray:
@@ -106,10 +110,111 @@ def conditions_vector(cfg) -> np.ndarray:
         analysis.peng_extinction_M_cm(d_nm, q.material), cfg.catalyst.conc_M, sol.pH,
         sol.ascorbic_acid_M, sol.volume_mL * 1e-3, sol.path_length_cm,
         float(LIGHT_SOURCES.index(light.source)), photon_energy_J(light.wavelength_nm),
-        light.absorbed_power_mW])
+        light.absorbed_power_mW, d_nm])
 
 
 _N_SCALARS = 11
+
+K_BOLTZMANN_J_K = 1.380649e-23
+TEMPERATURE_K = 298.15
+_EULER_GAMMA = 0.5772156649015329
+
+
+@njit(cache=True)
+def expint_e1(x):
+    """Exponential integral E1(x) = ∫_x^∞ e^{-u}/u du, x > 0 (series below 1, Lentz
+    continued fraction above; Press et al., Numerical Recipes, 3rd ed., §6.3)."""
+    if x <= 0.0:
+        return math.inf
+    if x > 740.0:
+        return 0.0
+    if x <= 1.0:
+        s = 0.0
+        term = 1.0
+        for k in range(1, 80):
+            term *= -x / k
+            add = -term / k
+            s += add
+            if abs(add) < 1e-17 * abs(s):
+                break
+        return -_EULER_GAMMA - math.log(x) + s
+    b = x + 1.0
+    c = 1e300
+    d = 1.0 / b
+    h = d
+    for i in range(1, 500):
+        an = -float(i * i)
+        b += 2.0
+        d = 1.0 / (an * d + b)
+        c = b + an / c
+        de = c * d
+        h *= de
+        if abs(de - 1.0) < 1e-16:
+            break
+    return h * math.exp(-x)
+
+
+@njit(cache=True)
+def aggregation_constants(par, cond, qd_M, k_abs):
+    """(k_ox s⁻¹, c0 s⁻¹, barrier ln W0) of the photo-oxidation + coagulation chain.
+
+    Thiolate ligands are photo-oxidised (Aldana, Wang & Peng, JACS 2001, 123, 8844) at
+    p_ox ligands per absorbed photon, first order in the intact ones: the intact fraction is
+    θ = e^{-k_ox t}, k_ox = k_abs p_ox / n_lig, n_lig = density × π D².  Coagulation is
+    Smoluchowski's (constant kernel K = 8 k_B T / (3 η), monomers n1 = N0/(1 + τ)²,
+    dτ/dt = (K N0 / 2) / W) slowed by the stability ratio W = W0^{θ²} (Fuchs; Reerink &
+    Overbeek: ln W ≈ V_max/kT with the double-layer barrier V_max ∝ ψ0² ∝ θ²)."""
+    d = cond[_DIAM]
+    n_lig = par[_LIGDENS] * math.pi * d * d
+    k_ox = k_abs * par[_POX] / n_lig if n_lig > 0.0 else 0.0
+    k_fast = 8.0 * K_BOLTZMANN_J_K * TEMPERATURE_K / (3.0 * par[_VISC] * 1e-3)   # m^3 s^-1
+    n0 = qd_M * AVOGADRO * 1e3                                                      # m^-3
+    return k_ox, 0.5 * k_fast * n0, par[_BARRIER]
+
+
+@njit(cache=True)
+def coagulation_integral(t, k_ox, barrier):
+    """∫_0^t 1/W ds = ∫_0^t exp(−L e^{−2 k_ox s}) ds (s) with L = ln W0: the exact
+    (E1(L e^{−2 k t}) − E1(L)) / (2k), its first-order form for 2kt < 1e-7."""
+    if t <= 0.0:
+        return 0.0
+    if barrier <= 0.0:
+        return t
+    a = 2.0 * k_ox * t
+    if a < 1e-7:
+        if a * barrier < 1e-300:
+            return t * math.exp(-barrier)
+        return math.exp(-barrier) * math.expm1(a * barrier) * t / (a * barrier)
+    return (expint_e1(barrier * math.exp(-a)) - expint_e1(barrier)) / (2.0 * k_ox)
+
+
+@njit(cache=True)
+def monomer_fraction(t, k_ox, c0, barrier):
+    """Fraction of QDs still single (not aggregated) at t: 1/(1 + τ)², τ = c0 ∫ 1/W."""
+    tau = c0 * coagulation_integral(t, k_ox, barrier)
+    return 1.0 / ((1.0 + tau) * (1.0 + tau))
+
+
+@njit(cache=True)
+def aggregation_time(u, k_ox, c0, barrier, t_max):
+    """The time at which a QD joins an aggregate, for a uniform u in (0, 1): the root of
+    monomer_fraction(t) = u on [0, t_max] by bisection; inf when it lies beyond t_max."""
+    if c0 <= 0.0:
+        return math.inf
+    target = (1.0 / math.sqrt(u) - 1.0) / c0
+    if coagulation_integral(t_max, k_ox, barrier) < target:
+        return math.inf
+    lo = 0.0
+    hi = t_max
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if coagulation_integral(mid, k_ox, barrier) < target:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-12 * t_max:
+            break
+    return hi
 
 
 @njit(cache=True)
@@ -184,18 +289,28 @@ class QDRates:
     k_decay: float
     n_crit: int
     catalyst_mol: float
+    k_ox: float = 0.0           # thiolate photo-oxidation, per s (intact fraction e^{-k_ox t})
+    coag_c0: float = 0.0        # K N0 / 2, per s (fast-coagulation rate of the QD colloid)
+    barrier_kT: float = 0.0     # ln W0 at full ligand coverage
+
+    @property
+    def aggregation(self) -> tuple:
+        """(k_ox, c0, ln W0): the arguments of :func:`monomer_fraction`."""
+        return (self.k_ox, self.coag_c0, self.barrier_kT)
 
 
 def rates_from_scalars(par: np.ndarray, cond: np.ndarray, diameter_nm: float = float("nan")) -> QDRates:
     (qd_M, n_qd_mol, m_bar, bound, k_abs, absorbed, ha, f_h, deliver, damage,
      k0) = qd_scalars(par, cond)
     k_e, k_d = per_m_rates(m_cap(m_bar), k_abs, par[_KET], k0, deliver, damage)
+    k_ox, c0, barrier = aggregation_constants(par, cond, qd_M, k_abs)
     cat = cond[_CAT]
     return QDRates(n_qd_mol=n_qd_mol, qd_M=qd_M, diameter_nm=diameter_nm, mean_catalysts=m_bar,
                    bound_fraction=bound / cat if cat else 0.0, k_abs_per_s=k_abs,
                    absorbed_flux_mol_s=absorbed, hole_M=ha, f_hydride=f_h, k_e_by_m=k_e,
                    k_dmg_by_m=k_d, k_decay=float(par[_KDEC]), n_crit=int(round(par[_NCRIT])),
-                   catalyst_mol=cat * cond[_VOL])
+                   catalyst_mol=cat * cond[_VOL], k_ox=float(k_ox), coag_c0=float(c0),
+                   barrier_kT=float(barrier))
 
 
 def qd_rates(cfg, values: dict) -> QDRates:

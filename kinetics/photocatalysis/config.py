@@ -94,6 +94,10 @@ class Solver:
     n_qd: int = spec(2000, ge=1, le=10_000_000, doc="QDs simulated stochastically")
     n_streams: int = spec(64, ge=1, le=65536, doc="random streams (QDs are split among them)")
     rtol: float = spec(1e-8, gt=0.0, lt=1e-2, doc="master-equation relative tolerance")
+    max_events: int = spec(2_000_000_000, ge=1, le=10**15,
+                           doc="work budget of the stochastic solver: a run whose estimated "
+                               "number of Gillespie events (n_qd x (1 + expected events per "
+                               "QD)) exceeds it is refused before it starts")
 
 
 @dataclass(frozen=True)

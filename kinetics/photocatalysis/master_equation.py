@@ -3,9 +3,10 @@
 For each catalyst count m: the number of reduced catalysts n1 is a birth–death chain
 (birth (m − n1) k_e/m, death n1 (k_e f_H/m + k_decay)) integrated by
 :func:`sim.master.evolve` (TR-BDF2); the ligand-damage count is a pure-birth chain
-absorbing at n_crit (survival S_m, :func:`damage_survival`).  Damage does not depend
-on n1 and n1 does not depend on damage while the QD is active, so
-H2_m(t) = ∫ S_m r_m dt with r_m = (k_e f_H/m)⟨n1⟩ (trapezoid on :func:`dense_times`).
+absorbing at n_crit (survival S_m, :func:`damage_survival`); the fraction of QDs not yet
+aggregated A(t) is the same for all (:func:`~.chemistry.monomer_fraction`).  Damage and
+aggregation do not depend on n1 and n1 does not depend on them while the QD is active, so
+H2_m(t) = ∫ S_m A r_m dt with r_m = (k_e f_H/m)⟨n1⟩ (trapezoid on :func:`dense_times`).
 
 :func:`qd_h2_solve_ivp` is a plain reference: the same equations stacked into one system
 with a NumPy right-hand side for ``scipy.integrate.solve_ivp`` (BDF).
@@ -21,7 +22,7 @@ import numpy as np
 
 from sim.master import evolve
 
-from .chemistry import QDRates, poisson_weights
+from .chemistry import QDRates, monomer_fraction, poisson_weights
 
 __all__ = ["dense_times", "damage_survival", "qd_h2_master", "qd_h2_solve_ivp"]
 
@@ -67,6 +68,7 @@ def qd_h2_master(rates: QDRates, out_times_s: np.ndarray, rtol: float = 1e-8) ->
     idx = np.searchsorted(grid, out_times_s)
     used = [m for m in range(1, n_m) if w[m] >= 1e-10]
     surv_all = damage_survival(rates.n_crit, rates.k_dmg_by_m[used], grid)
+    single = np.array([monomer_fraction(x, *rates.aggregation) for x in grid])
     for i, m in enumerate(used):
         ke = rates.k_e_by_m[m]
         n = np.arange(m + 1, dtype=float)
@@ -76,12 +78,13 @@ def qd_h2_master(rates: QDRates, out_times_s: np.ndarray, rtol: float = 1e-8) ->
         p0[0] = 1.0
         mean_n1 = evolve(birth, death, p0, grid, rtol=rtol)["mean"]
         surv = surv_all[i]
-        rate = surv * mean_n1 * ke * rates.f_hydride / m
+        rate = surv * single * mean_n1 * ke * rates.f_hydride / m
         cum = np.concatenate(([0.0], np.cumsum(0.5 * (rate[1:] + rate[:-1]) * np.diff(grid))))
         h2_m[m] = cum[idx]
         surv_m[m] = surv[idx]
     return {"weights": w, "h2_by_m": h2_m, "survival_by_m": surv_m,
-            "h2_per_qd": w @ h2_m, "active_fraction": w @ surv_m}
+            "single_fraction": single[idx],
+            "h2_per_qd": w @ h2_m, "active_fraction": (w @ surv_m) * single[idx]}
 
 
 def qd_h2_solve_ivp(rates: QDRates, t_out: np.ndarray, rtol: float = 1e-8) -> np.ndarray:
@@ -95,6 +98,10 @@ def qd_h2_solve_ivp(rates: QDRates, t_out: np.ndarray, rtol: float = 1e-8) -> np
     w = poisson_weights(rates.mean_catalysts, rates.k_e_by_m.size - 1)
     used = [m for m in range(1, w.size) if w[m] >= 1e-10]
     nc = rates.n_crit
+    agg = rates.aggregation
+
+    def single(t):
+        return monomer_fraction(t, *agg)
     blocks = []
     off = 0
     for m in used:
@@ -123,7 +130,7 @@ def qd_h2_solve_ivp(rates: QDRates, t_out: np.ndarray, rtol: float = 1e-8) -> np
             dq[-1] = 0.0
             dq[1:] += b["kd"] * q[:-1]
             dy[o + m + 1:o + m + 2 + nc] = dq
-            dy[o + m + 2 + nc] = (1.0 - q[-1]) * np.dot(b["n"], p) * b["c"]
+            dy[o + m + 2 + nc] = (1.0 - q[-1]) * np.dot(b["n"], p) * b["c"] * single(t)
         return dy
 
     pattern = lil_matrix((off, off))       # block-diagonal Jacobian: finite differences in groups

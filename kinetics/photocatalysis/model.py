@@ -14,7 +14,9 @@ from .observables import NAME, evaluate
 from .parameters import TABLE
 from .perovskite import perovskite_run
 from .plots import plot_result
-from .simulate import qd_quantum_efficiency, simulate_qd, stern_volmer_static_dynamic
+from .chemistry import qd_rates
+from .simulate import (kmc_work_estimate, qd_quantum_efficiency, simulate_qd,
+                       stern_volmer_static_dynamic)
 
 __all__ = ["PhotocatalysisModel", "MODEL"]
 
@@ -36,6 +38,8 @@ class PhotocatalysisModel(Model):
         p = self.parameter_values(experiment)
         if cfg.system == "perovskite_pt":
             return self.stamp(self._run_perovskite(cfg, p), p)
+        if cfg.solver.method in ("stochastic", "both"):
+            self._check_work(experiment, p)
         sim = simulate_qd(cfg, p, experiment.seed)
         r = sim["rates"]
         res = Result(model=self.name, solver={"system": cfg.system, "method": cfg.solver.method,
@@ -104,6 +108,24 @@ class PhotocatalysisModel(Model):
         res.note("qe_window", qd_quantum_efficiency(cfg, p), "1",
                  f"QE over the first {min(cfg.run.qe_window_h, cfg.run.time_h):g} h")
         return self.stamp(res, p)
+
+    def _check_work(self, experiment, p) -> None:
+        """Refuse, before any work, a stochastic run whose estimated number of Gillespie
+        events exceeds ``solver.max_events``."""
+        from sim.config import ConfigError
+
+        cfg = experiment.config
+        r = qd_rates(cfg, p)
+        t_end = cfg.run.time_h * 3600.0
+        estimate = kmc_work_estimate(r, cfg.solver.n_qd, t_end)
+        if estimate > cfg.solver.max_events:
+            per_qd = estimate / cfg.solver.n_qd
+            raise ConfigError(experiment.path, "solver.n_qd", cfg.solver.n_qd,
+                              f"n_qd <= {int(cfg.solver.max_events // per_qd):,} for the budget "
+                              f"solver.max_events = {cfg.solver.max_events:,} (or a larger "
+                              "solver.max_events, or method = \"deterministic\")",
+                              f"work estimate ~{estimate:.3g} Gillespie events "
+                              f"(~{per_qd:.3g} per QD over {cfg.run.time_h:g} h)")
 
     def _run_perovskite(self, cfg, p) -> Result:
         pv = cfg.perovskite

@@ -13,9 +13,12 @@ others to CdTe QDs + the cobalt catalyst).  Kinds (see :mod:`sim.params`):
 
 Values that were chosen while looking at a validation row are calibrated or nuisance.
 Where a row is decided by one fixed value, the observation's ``note`` in
-``inputs/data/photocatalysis_observations.toml`` names it: ``pvk_alpha`` (rods/cubes
-ratio) and the ligand-damage budget ``k_lig_per_s`` / ``n_ligand_crit`` (rate fall
-after ~30 h).
+``inputs/data/photocatalysis_observations.toml`` names it: ``pvk_reorganization_eV`` (rods/cubes
+ratio: the prior of ``pvk_reorganization_eV``) and the BF4⁻ gain (the prior of
+``pvk_long_ligand_coverage``).  The activity loss of the CdTe QDs is their aggregation
+(seed 001, Fig. S8): ligand photo-oxidation lowers the stability ratio of the colloid and
+Smoluchowski coagulation removes single QDs (``qd_ligand_oxidation_per_photon``,
+``qd_barrier_kT``, calibrated).
 """
 from __future__ import annotations
 
@@ -54,12 +57,43 @@ TABLE = ParameterTable("photocatalysis", [
               "assumed: hole capture by HA- at the QD surface", "hole scavenging by HA-"),
     Parameter("k_bet_per_s", 5.0e6, "s^-1", "fixed", "assumed: back electron transfer Co(I) -> QD hole",
               "charge recombination before the hole is filled"),
-    Parameter("k_lig_per_s", 25.0, "s^-1", "fixed", _BRUSH,
-              "hole oxidation of a thiolate ligand (with n_ligand_crit: the damage budget that "
-              "decides the rate-fall row)"),
+    Parameter("k_lig_per_s", 0.0, "s^-1", "fixed",
+              "assumed: off for TGA-CdTe. The per-QD damage budget of the former default "
+              "(25 s^-1 with n_ligand_crit = 20: " + _BRUSH + ") is not used: seed 001 "
+              "attributes the loss of activity to QD aggregation (Fig. S8), modelled by the "
+              "qd_ligand_oxidation_per_photon / qd_barrier_kT chain; set > 0 in [parameters] "
+              "to add a per-QD damage chain",
+              "hole oxidation of a thiolate ligand counted per QD (with n_ligand_crit: a "
+              "per-QD damage budget; 0 = none)"),
     Parameter("n_ligand_crit", 20.0, "1", "fixed",
-              "assumed: oxidised ligands per QD before it aggregates (sets only the sharpness of "
-              "the loss; the budget is fixed by k_lig_per_s)", "damage threshold"),
+              "assumed: oxidised ligands per QD before it stops (used only when k_lig_per_s > 0; "
+              "sets the sharpness of that loss)", "damage threshold"),
+    Parameter("qd_ligand_oxidation_per_photon", 3e-4, "1", "calibrated",
+              "calibrated: the rate fall after ~30 h (seed 001, Figs. S8/S9, 70 h run) with the "
+              "TON and QE rows. Mechanism: holes trapped on surface thiolates oxidise them to "
+              "disulfides, using the QD as photocatalyst, and the bare QDs then precipitate "
+              "(Aldana, Wang & Peng, JACS 2001, 123, 8844). Prior centre 3e-4 oxidised ligands "
+              "per absorbed photon: thiolate-capped CdS nanorods lose activity by ligand "
+              "photo-oxidation after ~1.4e7 absorbed photons per particle (Brown et al., JACS "
+              "2012, 134, 5627), i.e. ~1e-4 to 1e-3 per photon for a shell of 1e3-1e4 thiolates; "
+              "+-1.5 decades",
+              "thiolate ligands oxidised per photon absorbed by a QD (k_ox = k_abs p_ox / n_lig)",
+              bounds=(1e-8, 1e-1), prior=Prior("lognormal", 1.5)),
+    Parameter("qd_thiolate_density_per_nm2", 5.5, "nm^-2", "fixed",
+              "assumed: one thioglycolate per surface Cd of a zinc-blende CdTe (111) facet, "
+              "4/(sqrt(3) a^2) = 5.5 nm^-2 with a = 0.6481 nm (the lattice constant used for "
+              "Cd per QD); n_lig = density x pi D^2 = 126 for D = 2.7 nm",
+              "thiolate ligands per nm^2 of QD core surface"),
+    Parameter("qd_barrier_kT", 35.0, "kT", "calibrated",
+              "calibrated: the rate fall after ~30 h with the TON and QE rows. ln W0, the "
+              "stability ratio of the fully capped colloid (Fuchs; Reerink & Overbeek, Discuss. "
+              "Faraday Soc. 1954, 18, 74: ln W ~ V_max/kT). Prior normal 35 +- 10: aqueous "
+              "thiol-capped CdTe stock solutions keep for weeks in the dark, which at ~1e-5 M "
+              "particles (fast-coagulation rate K N0/2 ~ 1e5 s^-1) needs ln W0 >~ 25-30; "
+              "electrostatic barriers of charged colloids are tens of kT",
+              "barrier of the fully capped QD colloid in kT (W = exp(barrier x theta^2), theta = "
+              "intact ligand fraction; V_max ~ psi0^2 ~ theta^2)",
+              bounds=(0.0, 120.0), prior=Prior("normal", 10.0)),
     Parameter("k_int_decay_per_s", 1.0, "s^-1", "calibrated",
               "calibrated: TON 14 400 (30 h) and QE 5.32 % (seed 001); prior centre 1 s^-1, the "
               "order of Co(I)/Co(III)-H intermediate lifetimes, +-1.5 decades",
@@ -124,14 +158,26 @@ TABLE = ParameterTable("photocatalysis", [
               "value for this lumped interfacial rate: prior 1e4 s^-1 +-2 decades",
               "interfacial e- transfer to Pt/H+ at dG_ref, full Pt, no ligands",
               bounds=(1e-2, 1e12), prior=Prior("lognormal", 2.0)),
-    Parameter("pvk_alpha", 0.5, "1", "fixed",
-              "symmetric transfer coefficient of Butler-Volmer kinetics (Bard & Faulkner, "
-              "Electrochemical Methods, 2nd ed., §3.3)",
-              "transfer coefficient of the driving-force dependence (decides the rods/cubes "
-              "ratio: 1.40 exp(5.45 alpha))"),
+    Parameter("pvk_reorganization_eV", 1.0, "eV", "nuisance",
+              "nuisance: no reorganisation energy is measured for electron transfer from CsPbBr3 "
+              "to Pt/H+. Known before the data: QD -> molecular acceptor transfer speeds up with "
+              "driving force over 0-1.3 eV with no inverted region (Zhu et al., Nano Lett. 2014, "
+              "14, 1263: CdS, CdSe, CdTe QDs to anthraquinone, methyl viologen, methylene blue), "
+              "so an effective Marcus lambda is not below ~1 eV; outer-sphere reorganisation "
+              "energies of aqueous couples are ~0.5-2 eV (Marcus & Sutin, Biochim. Biophys. Acta "
+              "1985, 811, 265). Prior centre 1.0 eV, +-0.3 decades. It decides the rods/cubes "
+              "ratio, which no calibration row constrains",
+              "reorganisation energy of the interfacial transfer (Marcus: k ~ exp(-(lambda - "
+              "dG)^2 / (4 lambda kT)), dG = E(H+/H2) - CB)",
+              bounds=(0.05, 20.0), prior=Prior("lognormal", 0.3)),
     Parameter("pvk_long_ligand_coverage", 0.5, "1", "nuisance",
               "nuisance: the native oleylammonium/oleate coverage of the cubes is not reported "
-              "(seed 002 FT-IR shows removal but no density); prior 0.5 +- 0.2",
+              "(seed 002 FT-IR shows a lower organic density after NH4BF4, no numbers); no "
+              "measured coverage of CsPbBr3 before/after BF4- stripping was found. Quantitative "
+              "exchange of the native shell for short cinnamate raises electron transfer to "
+              "benzoquinone 23-fold (Lu et al., J. Chem. Phys. 2019, 151, 204305), so a full "
+              "native shell can block most of the transfer; the BF4- treatment removes only part "
+              "of it. Prior 0.5 +- 0.2 (not re-centred after the data)",
               "surface fraction blocked by native long-chain ligands (BF4- gain = 1/(1 - c))",
               bounds=(0.0, 0.95), prior=Prior("normal", 0.2)),
     Parameter("pvk_fw_k1_per_h", 0.01, "h^-1", "fixed",

@@ -99,6 +99,14 @@ def report_figures(model, quick: bool = False) -> list:
     ax[0].set_ylabel("TON vs catalyst (1)")
     ax[1].plot(t, res[0]["h2"], color="C0", **plotting.SIMULATED)
     ax[1].set_ylabel("H2 evolved (umol)")
+    ax[1].axvline(30.0, color="0.6", lw=0.8, ls=":")
+    twin = ax[1].twinx()
+    twin.plot(t, 100.0 * res[0]["active_fraction"], color="C3", ls="--",
+              label="QDs not aggregated (MAP)")
+    twin.set_ylabel("QDs not aggregated (%)")
+    twin.set_ylim(0.0, 105.0)
+    twin.legend(fontsize=8, loc="center right")
+    plotting.plain_axes(twin)
     for a in ax:
         a.set_xlabel("irradiation time (h)")
         plotting.plain_axes(a)
@@ -107,8 +115,9 @@ def report_figures(model, quick: bool = False) -> list:
         "CdTe QDs + cobalt dithiolate: TON and H2 vs time",
         fig, "1.0e-6 M [(bme-dach)Co]2, TGA-CdTe, 0.28 M ascorbic acid, pH 5.5, >400 nm "
              "(seed 001). Open circle: measured TON 14 400 at 30 h; the dotted line marks the "
-             "~30 h onset of QD aggregation reported by the paper (not modelled: the simulated "
-             "loss uses a ligand-damage budget). Line: MAP; band: 90 % over "
+             "~30 h onset of QD aggregation reported by the paper (modelled: ligand "
+             "photo-oxidation lowers the colloid's stability ratio, Smoluchowski coagulation "
+             "removes single QDs; right axis of the H2 panel: QDs not aggregated). Line: MAP; band: 90 % over "
              f"{n_draws} posterior draws." if n_draws else
              "1.0e-6 M [(bme-dach)Co]2, TGA-CdTe, 0.28 M ascorbic acid, pH 5.5, >400 nm "
              "(seed 001). Open circle: measured TON 14 400 at 30 h. Line: MAP (quick: no band)."))
@@ -134,7 +143,7 @@ def report_figures(model, quick: bool = False) -> list:
         "CsPbBr3 + photodeposited Pt: H2 per gram vs time, rods and cubes",
         fig, "Saturated HBr/H3PO2, >=400 nm, 1 wt% Pt formed in situ (seed 002, Fig. 2d). "
              "Measured: ~240 umol/g for the rods at 18 h and 'almost 5-fold' less for the "
-             "cubes (triangle, derived). The simulated rods/cubes ratio is set by the fixed "
-             "transfer coefficient pvk_alpha. Line: MAP"
+             "cubes (triangle, derived). The simulated rods/cubes ratio is set by the "
+             "Marcus reorganisation energy pvk_reorganization_eV (nuisance, prior 1 eV). Line: MAP"
              + (f"; band: 90 % over {n_draws} posterior draws." if n_draws else ".")))
     return figs

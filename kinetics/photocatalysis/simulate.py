@@ -11,13 +11,22 @@ from .chemistry import langmuir_bound_M, poisson_weights, qd_rates
 from .kernel import qd_h2_kmc
 from .master_equation import qd_h2_master
 
-__all__ = ["times_s", "simulate_qd", "qd_quantum_efficiency", "stern_volmer_curve",
+__all__ = ["times_s", "kmc_work_estimate", "simulate_qd", "qd_quantum_efficiency", "stern_volmer_curve",
            "smoluchowski_per_M_s", "stern_volmer_static_dynamic"]
 
 
 def times_s(cfg) -> np.ndarray:
     """The output times of a run (s)."""
     return np.linspace(0.0, cfg.run.time_h * 3600.0, cfg.run.n_times)
+
+
+def kmc_work_estimate(rates, n_qd: int, t_end_s: float) -> float:
+    """Expected work of the stochastic solver in events: n_qd x (1 + expected events per
+    QD), an electron or damage event at k_e(m) + k_dmg(m) and at most one decay per
+    electron, averaged over the Poisson catalyst counts (aggregation only shortens it)."""
+    w = poisson_weights(rates.mean_catalysts, rates.k_e_by_m.size - 1)
+    per_qd = float(w @ (2.0 * rates.k_e_by_m + rates.k_dmg_by_m)) * t_end_s
+    return float(n_qd) * (1.0 + per_qd)
 
 
 def simulate_qd(cfg, values: dict, seed: int = 0, method: str | None = None,
@@ -39,7 +48,7 @@ def simulate_qd(cfg, values: dict, seed: int = 0, method: str | None = None,
         states = stream_states(seed, cfg.solver.n_streams)
         s_sum, s_sq, alive, ev = qd_h2_kmc(states, cfg.solver.n_qd, r.mean_catalysts,
                                            r.k_e_by_m, r.k_dmg_by_m, r.k_decay, r.f_hydride,
-                                           r.n_crit, t)
+                                           r.n_crit, t, r.aggregation)
         n = cfg.solver.n_qd
         mean = s_sum.sum(0) / n
         var = np.maximum(s_sq.sum(0) / n - mean ** 2, 0.0)

@@ -25,11 +25,12 @@ class PhotocatalysisModel(Model):
     name = NAME
     config_class = PhotocatalysisConfig
     parameters = TABLE
-    # 9 free parameters on long ridges (photon flux x particle concentration x k_int_decay are
-    # not separately identified): tau ~ 150 steps, so 40 walkers x 6000 steps (~240 000
-    # compiled evaluations, ~3 min on one core) for an ESS of ~1000; the MAP needs Powell
-    # restarts to climb the ridges
-    fit_settings = {"walkers": 40, "steps": 6000, "quick": False, "map_maxfev": 1500,
+    # 12 free parameters on long ridges (photon flux x particle concentration x k_int_decay are
+    # not separately identified; the two aggregation parameters trade against each other):
+    # 48 walkers x 3000 steps (~144 000 compiled evaluations at ~2.7 ms each, ~7 min on a
+    # shared core) keep the fit under ~10 min; the MAP needs Powell restarts to climb the
+    # ridges
+    fit_settings = {"walkers": 48, "steps": 3000, "quick": False, "map_maxfev": 1500,
                     "map_restarts": 8}
 
     # -- run

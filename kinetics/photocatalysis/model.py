@@ -27,10 +27,10 @@ class PhotocatalysisModel(Model):
     parameters = TABLE
     # 12 free parameters on long ridges (photon flux x particle concentration x k_int_decay are
     # not separately identified; the two aggregation parameters trade against each other):
-    # 48 walkers x 3000 steps (~144 000 compiled evaluations at ~2.7 ms each, ~7 min on a
-    # shared core) keep the fit under ~10 min; the MAP needs Powell restarts to climb the
-    # ridges
-    fit_settings = {"walkers": 48, "steps": 3000, "quick": False, "map_maxfev": 1500,
+    # 36 walkers x 1500 steps (~54 000 compiled evaluations at ~2.7 ms each, ~2.5 CPU-min)
+    # keep the fit near 15 min on a machine shared by several fits (a third of a core);
+    # more steps give a larger ESS. The MAP needs Powell restarts to climb the ridges
+    fit_settings = {"walkers": 36, "steps": 1500, "quick": False, "map_maxfev": 1500,
                     "map_restarts": 8}
 
     # -- run

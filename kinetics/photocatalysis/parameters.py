@@ -158,18 +158,20 @@ TABLE = ParameterTable("photocatalysis", [
               "value for this lumped interfacial rate: prior 1e4 s^-1 +-2 decades",
               "interfacial e- transfer to Pt/H+ at dG_ref, full Pt, no ligands",
               bounds=(1e-2, 1e12), prior=Prior("lognormal", 2.0)),
-    Parameter("pvk_reorganization_eV", 1.0, "eV", "nuisance",
+    Parameter("pvk_reorganization_eV", 1.3, "eV", "nuisance",
               "nuisance: no reorganisation energy is measured for electron transfer from CsPbBr3 "
               "to Pt/H+. Known before the data: QD -> molecular acceptor transfer speeds up with "
               "driving force over 0-1.3 eV with no inverted region (Zhu et al., Nano Lett. 2014, "
-              "14, 1263: CdS, CdSe, CdTe QDs to anthraquinone, methyl viologen, methylene blue), "
-              "so an effective Marcus lambda is not below ~1 eV; outer-sphere reorganisation "
-              "energies of aqueous couples are ~0.5-2 eV (Marcus & Sutin, Biochim. Biophys. Acta "
-              "1985, 811, 265). Prior centre 1.0 eV, +-0.3 decades. It decides the rods/cubes "
-              "ratio, which no calibration row constrains",
+              "14, 1263: CdS, CdSe, CdTe QDs to anthraquinone, methyl viologen, methylene blue); "
+              "in a Marcus description the rate peaks at dG = lambda, so lambda is at least the "
+              "driving forces here (lower bound 1.0 eV: both shapes in the normal region) and "
+              "the centre is the 1.3 eV up to which no inversion was seen; outer-sphere "
+              "reorganisation energies of aqueous couples are ~0.5-2 eV (Marcus & Sutin, "
+              "Biochim. Biophys. Acta 1985, 811, 265). Prior 1.3 eV +-0.3 decades, bounds 1-20 eV. "
+              "It decides the rods/cubes ratio, which no calibration row constrains",
               "reorganisation energy of the interfacial transfer (Marcus: k ~ exp(-(lambda - "
               "dG)^2 / (4 lambda kT)), dG = E(H+/H2) - CB)",
-              bounds=(0.05, 20.0), prior=Prior("lognormal", 0.3)),
+              bounds=(1.0, 20.0), prior=Prior("lognormal", 0.3)),
     Parameter("pvk_long_ligand_coverage", 0.5, "1", "nuisance",
               "nuisance: the native oleylammonium/oleate coverage of the cubes is not reported "
               "(seed 002 FT-IR shows a lower organic density after NH4BF4, no numbers); no "

@@ -11,7 +11,7 @@ fraction that provides the H adsorption sites, c_lig the long-chain ligand cover
 removed by BF4⁻ exchange, λ the reorganisation energy (Marcus).  In the linear regime
 (k_H ≪ 1/τ_PL, AQY 0.04 %) the rods/cubes ratio is (τ_r/τ_c)(v_r/v_c) × the Marcus factor
 between ΔG = 1.01 and 0.87 eV: 1.40 × exp([0.28 λ − 0.263] / (4 λ k_BT)), i.e. 1.65 at
-λ = 1 eV, ~5 at λ ≈ 1.8 eV and 21 in the symmetric Butler–Volmer limit λ → ∞ (α = 1/2);
+λ = 1 eV, 3.0 at 1.3 eV, ~5 at λ ≈ 1.8 eV and 21 in the symmetric Butler–Volmer limit λ → ∞ (α = 1/2);
 the BF4⁻ gain of the cubes is 1/(1 − c_lig).  One prior decides each.
 """
 from __future__ import annotations

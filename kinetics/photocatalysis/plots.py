@@ -144,6 +144,6 @@ def report_figures(model, quick: bool = False) -> list:
         fig, "Saturated HBr/H3PO2, >=400 nm, 1 wt% Pt formed in situ (seed 002, Fig. 2d). "
              "Measured: ~240 umol/g for the rods at 18 h and 'almost 5-fold' less for the "
              "cubes (triangle, derived). The simulated rods/cubes ratio is set by the "
-             "Marcus reorganisation energy pvk_reorganization_eV (nuisance, prior 1 eV). Line: MAP"
+             "Marcus reorganisation energy pvk_reorganization_eV (nuisance, prior 1.3 eV). Line: MAP"
              + (f"; band: 90 % over {n_draws} posterior draws." if n_draws else ".")))
     return figs

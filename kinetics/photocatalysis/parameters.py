@@ -102,7 +102,11 @@ TABLE = ParameterTable("photocatalysis", [
     Parameter("pKa_hydride", 9.5, "1", "calibrated",
               "calibrated: the pH scan (seed 001 Fig. S6b, optimum 5.5); prior: no pKa is "
               "reported for the Co-H of the N2S2 cobalt dithiolate [(bme-dach)Co]2 of seed 001 "
-              "or, to our knowledge, for its class; the cobaloxime value (HCo(dmgH)2L ~10.5, "
+              "or for its class (searched: the Darensbourg-group syntheses cited as S1, S3, S4 "
+              "in seed 001 - Smee et al., Inorg. Chem. 2001, 40, 3601; Chiang et al., Inorg. "
+              "Chem. 2005, 44, 9007; Hess et al., Inorg. Chem. 2008, 47, 2056 - and cobalt "
+              "dithiolate H2-evolution electrochemistry; seed 001 shows a CV of [(bme-dach)Co]2, "
+              "Fig. S3, without stated potentials); the cobaloxime value (HCo(dmgH)2L ~10.5, "
               "Schrauzer & Holland, JACS 1971, 93, 1505) belongs to another ligand class and "
               "is not used as a centre: flat over pKa 3-16 (the range of metal hydrides that "
               "evolve H2 from water)",

@@ -53,15 +53,40 @@ def ladder_mean_pairs_scalar(E, lad, vt):
 
 
 @njit(cache=True)
+def ladder_mean_holes_scalar(E, lad, vt):
+    """K - <k> at potential E (V), summed directly (no cancellation near full filling)."""
+    k = lad.size
+    logw = np.empty(k + 1)
+    logw[0] = 0.0
+    acc = 0.0
+    for j in range(k):
+        acc += (lad[j] - E) / vt
+        logw[j + 1] = acc
+    mx = logw.max()
+    s = 0.0
+    m = 0.0
+    for j in range(k + 1):
+        w = math.exp(logw[j] - mx)
+        s += w
+        m += (k - j) * w
+    return m / s
+
+
+@njit(cache=True)
 def ladder_potential_scalar(x, lad, vt):
     """E (V) at which <k> = x (bisection, as thermo.ladder_potential)."""
     k = lad.size
     xs = min(max(x, 1e-300), k - 1e-12)
     hi = lad.max() + 800.0 * vt
     lo = lad.min() - 800.0 * vt
+    upper = xs > 0.5 * k                     # compare empty levels there (well conditioned)
     for _ in range(80):
         mid = 0.5 * (lo + hi)
-        if ladder_mean_pairs_scalar(mid, lad, vt) > xs:
+        if upper:
+            more = ladder_mean_holes_scalar(mid, lad, vt) < k - xs
+        else:
+            more = ladder_mean_pairs_scalar(mid, lad, vt) > xs
+        if more:
             lo = mid
         else:
             hi = mid
@@ -69,13 +94,14 @@ def ladder_potential_scalar(x, lad, vt):
 
 
 @njit(cache=True)
-def stationary_potentials(log_xs, theta, e_death, n_states, lump, area_nm2, nodes, charge_V,
+def stationary_potentials(log_xs, theta, e_death, n_states, grid, area_nm2, nodes, charge_V,
                           lad, vt, flux, sets):
     """Photostationary E_F (V vs NHE) for every parameter set and chain.
 
     log_xs, theta, e_death  (C, S) per chain state j: log of the geometric absorption cross
                         section pi R^2 Q(alpha(n) R) (cm^2), filling n/N_s, E for n-1 -> n (V)
-    n_states, lump      (C,) states and electrons per step of each chain
+    n_states            (C,) states of each chain
+    grid                (C, S) electrons held in chain state j (graded grid, rates.chain_states)
     area_nm2, nodes     (C,) particle area and acceptor units
     charge_V            (C,) gamma e / C(R) (V per electron; 0 when compensated)
     lad, vt             node ladder (V) and RT/F (V)
@@ -85,7 +111,8 @@ def stationary_potentials(log_xs, theta, e_death, n_states, lump, area_nm2, node
 
     log P(j+1)/P(j) = log birth(j) - log death(j+1) with
     birth(j) = beta Phi xs_j k_q/(k_q + k_rec + k_A theta_j^p) / L and
-    death(j+1) = A k0 exp(-alpha (E_{j+1} - E_c)/vt) / L, taken in logs (no overflow).
+    death(j+1) = A k0 exp(-alpha (E_{j+1} - E_c)/vt) / L, L = n_{j+1} - n_j the step
+    between the two states (it cancels in the ratio), taken in logs (no overflow).
     """
     n_sets = sets.shape[0]
     n_ch = log_xs.shape[0]
@@ -102,7 +129,6 @@ def stationary_potentials(log_xs, theta, e_death, n_states, lump, area_nm2, node
         e_c = sets[s, 7]
         for c in range(n_ch):
             m = n_states[c]
-            L = lump[c]
             logs[0] = 0.0
             best = 0.0
             if kq <= 0.0 or beta * flux[s, c] <= 0.0:
@@ -129,8 +155,9 @@ def stationary_potentials(log_xs, theta, e_death, n_states, lump, area_nm2, node
                 if u > -745.0:                    # exp underflows to 0 below: skip the call
                     w = math.exp(u)
                     tot += w
-                    mean += j * L * w
-            q = mean / tot + 0.5                  # E_F at charge n: the (n+1)-th step potential
+                    mean += grid[c, j] * w
+            # E_F at charge n: the (n+1)-th step potential (the last one's when full)
+            q = min(mean / tot + 0.5, grid[c, m - 1] - 0.5)
             out[s, c] = ladder_potential_scalar(q / nodes[c], lad, vt) - charge_V[c] * q
     return out
 
@@ -142,6 +169,7 @@ class Chain:
     diameter_nm: float
     n_states: int
     lump: int
+    grid: np.ndarray
     nodes: float
     area_nm2: float
     charge_V: float
@@ -172,7 +200,7 @@ def _chain_cached(key, cfg, values_items):
     charge = gamma * ELEMENTARY_C / charging_capacitance_F(cfg, diameter_nm) if gamma > 0 else 0.0
     with np.errstate(divide="ignore"):
         log_xs = np.log(xs)
-    return Chain(diameter_nm, n.size, lump, nodes, math.pi * diameter_nm ** 2, charge,
+    return Chain(diameter_nm, n.size, lump, n, nodes, math.pi * diameter_nm ** 2, charge,
                  log_xs, theta, e_death)
 
 
@@ -220,7 +248,7 @@ def photostationary_batch(cfg, values_list, max_states: int) -> np.ndarray:
                        v["auger_per_s"], v["auger_exponent"], kq, v["recombination_per_s"],
                        v["current_doubling"], couple_potential_V_vs_NHE(cfg, v)]
         e = stationary_potentials(ch.log_xs[None, :], ch.theta[None, :], ch.e_death[None, :],
-                                  np.array([ch.n_states]), np.array([ch.lump]),
+                                  np.array([ch.n_states]), ch.grid[None, :],
                                   np.array([ch.area_nm2]), np.array([ch.nodes]),
                                   np.array([ch.charge_V]), lad, vt, flux, sets)
         out[idx] = e[:, 0]

@@ -499,7 +499,7 @@ def test_same_numbers_as_before_the_port(monkeypatch):
             else:          # drifts (mV), steps (mV), t90 (min): same graded-grid change
                 assert got == pytest.approx(r["simulated"], rel=2e-4, abs=1e-4), key
         elif r["quantity"].startswith("intermediate node state"):
-            row = next(c for q, c in checks.items() if q.startswith("intermediate node state"))
+            row = next(c for q, c in checks.items() if q.startswith("distinct node state"))
             assert row.simulated.startswith(f"{int(r['simulated'])} ")
         else:                                           # numerical checks: the same texts
             q = r["quantity"]

@@ -47,16 +47,26 @@ def bdf_reference(pc: ParticleClass, times: np.ndarray, rtol=1e-10, atol=1e-14):
 
 
 def intermediate_state_echo(values, quick: bool = False):
-    """The ~4 H+-e- pair intermediate: decided by the ladder's break (an input)."""
+    """The distinct ~4 H+-e- pair node state: decided by the ladder's break (an input).
+
+    The purest charged node state of the 25 ug/mL run (largest node fraction reached,
+    empty nodes excepted) must be the break's state.  Whether the run then charges past
+    it (seed 000: the ~4-pair state decays into a final state) is the held-out row
+    ``charging_beyond_intermediate``, not this echo.
+    """
     _, _, ens = insitu_run(values, quick)
-    inter, _ = intermediate_state(ens["node_state_fractions"])
+    frac = ens["node_state_fractions"]
+    _, fin = intermediate_state(frac)
+    peak = frac.max(axis=0)
+    purest = int(np.argmax(peak[1:])) + 1
     brk = int(round(values["ladder_break_after_pairs"]))
-    peak = float(ens["node_state_fractions"][:, inter].max()) if inter >= 0 else 0.0
+    role = "final" if purest == fin else "intermediate"
     return check_row(NAME, insitu_experiment().name,
-                     "intermediate node state (H+-e- pairs per node): input echo of the ladder",
+                     "distinct node state (H+-e- pairs per node): input echo of the ladder",
                      "~4 (seed 000 Fig. 3c-d: DFT + spectra)",
-                     f"{inter} (peak fraction {peak:.2f}; ladder break after {brk} pairs, "
-                     "placed from the seed-000 DFT)", 3 <= inter <= 5,
+                     f"{purest} (peak fraction {peak[purest]:.2f}, {role} state of the run; "
+                     f"ladder break after {brk} pairs, placed from the seed-000 DFT)",
+                     3 <= purest <= 5,
                      "[3, 5] pairs; decided by the ladder input, not a prediction")
 
 

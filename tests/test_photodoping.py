@@ -22,7 +22,7 @@ from sim.paths import model_inputs
 INPUTS = model_inputs("photodoping")
 DATA = Path(__file__).parent / "data"
 V = TABLE.values(use_fit=False)          # the table's own values (prior centres)
-MIL125_LEVELS = (-0.30, -0.32, -0.34, -0.36, -0.47, -0.49, -0.51, -0.53)
+MIL125_LEVELS = (0.06, 0.04, 0.02, 0.0, -0.11, -0.13, -0.15, -0.17)
 
 
 def base_config(**changes):
@@ -57,7 +57,7 @@ def test_sphere_absorbed_fraction_limits_and_quadrature():
 def test_ladder_parameters_give_the_documented_levels():
     assert ladder(V) == MIL125_LEVELS
     wider = dict(V, ladder_break_V=0.2, ladder_break_after_pairs=2.0)
-    assert ladder(wider) == (-0.30, -0.32, -0.52, -0.54, -0.56, -0.58, -0.60, -0.62)
+    assert ladder(wider) == (0.06, 0.04, -0.16, -0.18, -0.20, -0.22, -0.24, -0.26)
 
 
 def test_ladder_potential_inverts_mean_pairs():
@@ -251,7 +251,8 @@ def test_every_observation_has_an_observable():
 # ----------------------------------------------------------------- parameter table
 
 def test_table_kinds_and_fitted_values_are_not_baked_in():
-    assert TABLE.of_kind("calibrated") == ["auger_per_s", "proton_pH_effective",
+    assert TABLE.of_kind("calibrated") == ["ladder_first_V_vs_NHE", "auger_per_s",
+                                           "proton_pH_effective",
                                            "back_rate_constant_per_nm2_s",
                                            "transfer_coefficient"]
     assert TABLE.of_kind("nuisance") == ["product_conc_M", "irradiance_mW_cm2",
@@ -475,6 +476,7 @@ def test_same_numbers_as_before_the_port(monkeypatch):
         "ferrocene_V_vs_NHE", 0.40)
     legacy = {k: v for k, v in legacy.items() if k in TABLE.names}
     legacy["product_conc_M"] = 24.7
+    legacy["ladder_first_V_vs_NHE"] = -0.30          # fixed then, calibrated since
     legacy["proton_pH_effective"] = (0.232 - e_c_old) / (math.log(10.0) * thermo.thermal_voltage(
         298.15))
     shift = fc_old - 0.63
@@ -510,6 +512,12 @@ def test_same_numbers_as_before_the_port(monkeypatch):
                 seen += 1
                 continue
             row = checks[q]
+            if q.startswith("dark equilibrium"):
+                # the check now places the ladder's fourth level on the couple (the identity
+                # needs a couple inside the ladder): other numbers, the same verdict
+                assert checks[q].passed and r["pass"]
+                seen += 1
+                continue
             if q.startswith("dark, reversible couple"):      # a round-off residual
                 assert row.passed == r["pass"]
                 seen += 1

@@ -13,7 +13,7 @@ import numpy as np
 from kinetics.photodoping.kernel import photostationary_batch
 from kinetics.photodoping.observables import (insitu_experiment, insitu_run, intermediate_state,
                                               plateau_experiments)
-from kinetics.photodoping.parameters import couple_potential_V_vs_NHE
+from kinetics.photodoping.parameters import couple_potential_V_vs_NHE, ladder
 from kinetics.photodoping.rates import ParticleClass, potential_at
 from kinetics.photodoping.solve import simulate
 from sim.config import replace
@@ -49,8 +49,8 @@ def bdf_reference(pc: ParticleClass, times: np.ndarray, rtol=1e-10, atol=1e-14):
 def intermediate_state_echo(values, quick: bool = False):
     """The distinct ~4 H+-e- pair node state: decided by the ladder's break (an input).
 
-    The purest charged node state of the 25 ug/mL run (largest node fraction reached,
-    empty nodes excepted) must be the break's state.  Whether the run then charges past
+    The purest partly charged node state of the 25 ug/mL run (largest node fraction
+    reached; empty and full nodes excepted) must be the break's state.  Whether the run then charges past
     it (seed 000: the ~4-pair state decays into a final state) is the held-out row
     ``charging_beyond_intermediate``, not this echo.
     """
@@ -58,7 +58,7 @@ def intermediate_state_echo(values, quick: bool = False):
     frac = ens["node_state_fractions"]
     _, fin = intermediate_state(frac)
     peak = frac.max(axis=0)
-    purest = int(np.argmax(peak[1:])) + 1
+    purest = int(np.argmax(peak[1:-1])) + 1          # neither empty nor full nodes
     brk = int(round(values["ladder_break_after_pairs"]))
     role = "final" if purest == fin else "intermediate"
     return check_row(NAME, insitu_experiment().name,
@@ -144,6 +144,12 @@ def solver_checks(values, quick: bool = False) -> list:
                               "0 e-", f"{nmax:.3g} e-", nmax == 0.0, "exactly 0"))
     dark = replace(small, **{"light.power_mW": 0.0, "back_reaction.reversible": True,
                              "output.t_end_s": 1e6})
+    # <E_F> = E_c holds while the couple lies inside the ladder (below its last level the
+    # nodes are full and E_F stays at that level): place the ladder's fourth level on the
+    # couple, whatever the ladder position of ``values``
+    lad = ladder(values)
+    values = dict(values, ladder_first_V_vs_NHE=values["ladder_first_V_vs_NHE"]
+                  + couple_potential_V_vs_NHE(dark, values) - lad[min(3, len(lad) - 1)])
     tr = simulate(dark, values, 7, "master")
     pc = tr.classes[0]
     p_eq = stationary(pc.birth, pc.death)

@@ -141,7 +141,8 @@ class Solver:
                        doc="master equation, kinetic Monte Carlo over particles, or both")
     max_states: int = spec(4000, ge=10, le=10_000_000,
                            doc="above this many states per particle the chain is "
-                               "coarse-grained (L electrons per step)")
+                               "coarse-grained (graded steps: 1 electron near empty and "
+                               "full, ~eps n between)")
     rtol: float = spec(1e-6, gt=0.0, lt=1.0, doc="master equation relative tolerance")
     atol: float = spec(1e-11, gt=0.0, lt=1.0, doc="master equation absolute tolerance")
 

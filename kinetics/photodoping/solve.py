@@ -43,8 +43,8 @@ def _classes(cfg, values, seed: int, max_states: int | None):
     counts = np.bincount(idx, minlength=reps.size).astype(float)
     flux = photon_flux_density(cfg, values, sample_absorbance(cfg, values, diam))
     classes = [rate_tables(cfg, values, d, flux, max_states) for d in reps]
-    stat = np.array([float(np.dot(np.arange(pc.birth.size) * pc.lump,
-                                  stationary(pc.birth, pc.death))) for pc in classes])
+    stat = np.array([float(np.dot(pc.grid, stationary(pc.birth, pc.death)))
+                     for pc in classes])
     return diam, idx, counts / counts.sum(), classes, stat
 
 
@@ -61,9 +61,15 @@ def simulate(cfg, values, seed: int = 0, method: str | None = None,
             p0 = np.zeros(pc.birth.size)
             p0[0] = 1.0
             out = evolve(pc.birth, pc.death, p0, times, rtol=cfg.solver.rtol,
-                         atol=cfg.solver.atol)
-            means.append(out["mean"] * pc.lump)
-            vars_.append(out["var"] * pc.lump ** 2)
+                         atol=cfg.solver.atol, keep="moments" if pc.lump == 1 else "full")
+            if pc.lump == 1:
+                means.append(out["mean"])
+                vars_.append(out["var"])
+            else:                                     # moments of n on the graded grid
+                p = out["p"] / out["p"].sum(axis=1, keepdims=True)
+                mu = p @ pc.grid
+                means.append(mu)
+                vars_.append(np.maximum(p @ pc.grid ** 2 - mu ** 2, 0.0))
             steps += out["accepted_steps"]
         return Trajectory(times, classes, weights, np.array(means), np.array(vars_), None,
                           "master", steps=steps, stationary_mean=stat)
@@ -76,8 +82,10 @@ def simulate(cfg, values, seed: int = 0, method: str | None = None,
     states = stream_states(child_seeds(seed, 2)[0], diam.size)
     n0 = np.zeros(diam.size, np.int64)
     j, events = kmc_birth_death(birth, death, idx, n0, times, states)
-    lumps = np.array([pc.lump for pc in classes], float)
-    n = j * lumps[idx][:, None]
+    n = np.empty(j.shape)
+    for k, pc in enumerate(classes):                  # chain state -> electrons held
+        sel = idx == k
+        n[sel] = pc.grid[j[sel]]
     means = np.zeros((len(classes), times.size))
     vars_ = np.zeros_like(means)
     for k in range(len(classes)):

@@ -55,9 +55,12 @@ def ladder_potential(x, ladder_V, temperature_K):
     xs = np.clip(x, 1e-300, k - 1e-12)
     hi = np.full(x.shape, lad.max() + 800.0 * vt)       # <k> ~ 0 here
     lo = np.full(x.shape, lad.min() - 800.0 * vt)       # <k> ~ K here
+    upper = xs > 0.5 * k          # near full filling compare the empty levels K - <k>
+    holes = k - np.arange(k + 1, dtype=float)
     for _ in range(80):
         mid = 0.5 * (lo + hi)
-        more = ladder_mean_pairs(mid, lad, temperature_K) > xs
+        w = ladder_weights(mid, lad, temperature_K)
+        more = np.where(upper, w @ holes < k - xs, w @ np.arange(k + 1.0) > xs)
         lo = np.where(more, mid, lo)
         hi = np.where(more, hi, mid)
     return 0.5 * (lo + hi)

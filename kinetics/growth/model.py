@@ -12,24 +12,19 @@ class GrowthModel(Model):
     config_class = GrowthConfig
     parameters = PARAMETERS
     # One posterior evaluation runs the 17 distinct syntheses of the fitted rows in one
-    # parallel kernel call (~0.3-0.5 s).  The MAP search starts (optimiser start only, not a
-    # prior) at the MAP of the previous 20 x 30 fit (log posterior -52.5), itself reached from
-    # a search started at log_k_cap 4, log_csat_ref_M -5.3, k_dmf 2e-6.  A bounded Powell
-    # search started in the growth regime (log_nuc_prefactor 26, log_csat_ref_M -5,
+    # parallel kernel call (~0.3 s on an idle machine, ~2-3 s on a loaded one).  The MAP
+    # search starts (optimiser start only, not a prior) at the MAP of a first 100-evaluation
+    # search from the prior centre with log_k_cap 4, log_csat_ref_M -5.3, k_dmf 2e-6 (sizes
+    # of tens of nm), which had not converged; 300 evaluations here.  Other starts do not
+    # leave the nucleation-clamped regime of the shipped MAP (log posterior -52.5): bounded
+    # Powell from the growth regime (log_nuc_prefactor 26, log_csat_ref_M -5,
     # s_solubility_per_nu 2, log_k_cap 5, k_dmf 1e-5: sizes of 18-30 nm, log posterior -637)
-    # climbed back to the nucleation-clamped regime of this MAP and stopped lower (-55.2), so
-    # the start is not what keeps the fitted sizes small (growth_observations.toml, note of
-    # precursor_ome_d).  75 steps: a longer chain than the previous 30 for the ESS.
-    fit_settings = {"walkers": 20, "steps": 75, "map_maxfev": 150,
-                    "map_start": {"k_dmf_hydrolysis_M_s": 1.4822764445229942e-07,
-                                  "log_k_cap": 4.415036688733026,
-                                  "contact_energy_J_mol": 1496.4898412155771,
-                                  "log_nuc_prefactor": 33.79640144140973,
-                                  "log_csat_ref_M": -5.734455682020131,
-                                  "s_solubility_per_nu": 14.999387154764873,
-                                  "h_sol_J_mol": 33489.00135802917,
-                                  "water_solubility_exponent": 0.029028116798982352,
-                                  "ambient_water_vol_percent": 0.22378355392865207}}
+    # climbed back into it and stopped at -55.2; Powell restarted from the shipped MAP
+    # reached -50.9 in 150 evaluations (growth_observations.toml, note of precursor_ome_d).
+    fit_settings = {"walkers": 20, "steps": 30, "map_maxfev": 300,
+                    "map_start": {"k_dmf_hydrolysis_M_s": 9.99e-05, "log_k_cap": 5.05,
+                                  "contact_energy_J_mol": 464.0, "log_nuc_prefactor": 25.88,
+                                  "log_csat_ref_M": -5.247}}
 
     def run(self, experiment, progress=None):
         from kinetics.growth.export import result_of

@@ -12,10 +12,15 @@ class GrowthModel(Model):
     config_class = GrowthConfig
     parameters = PARAMETERS
     # One posterior evaluation runs the 17 distinct syntheses of the fitted rows in one
-    # parallel kernel call (~0.5 s).  The MAP search starts (optimiser start only, not a
-    # prior) at the MAP of a first 100-evaluation search from the prior centre with
-    # log_k_cap 4, log_csat_ref_M -5.3, k_dmf 2e-6 (sizes of tens of nm), which had not
-    # converged; 300 evaluations here.
+    # parallel kernel call (~0.3 s on an idle machine, ~2-3 s on a loaded one).  The MAP
+    # search starts (optimiser start only, not a prior) at the MAP of a first 100-evaluation
+    # search from the prior centre with log_k_cap 4, log_csat_ref_M -5.3, k_dmf 2e-6 (sizes
+    # of tens of nm), which had not converged; 300 evaluations here.  Other starts do not
+    # leave the nucleation-clamped regime of the shipped MAP (log posterior -52.5): bounded
+    # Powell from the growth regime (log_nuc_prefactor 26, log_csat_ref_M -5,
+    # s_solubility_per_nu 2, log_k_cap 5, k_dmf 1e-5: sizes of 18-30 nm, log posterior -637)
+    # climbed back into it and stopped at -55.2; Powell restarted from the shipped MAP
+    # reached -50.9 in 150 evaluations (growth_observations.toml, note of precursor_ome_d).
     fit_settings = {"walkers": 20, "steps": 30, "map_maxfev": 300,
                     "map_start": {"k_dmf_hydrolysis_M_s": 9.99e-05, "log_k_cap": 5.05,
                                   "contact_energy_J_mol": 464.0, "log_nuc_prefactor": 25.88,

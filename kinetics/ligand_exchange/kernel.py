@@ -1,8 +1,11 @@
-"""Numba kernels of the ligand-exchange simulation: sum trees, per-cluster propensities and
-the direct-method SSA over a population of clusters (:func:`simulate_population`), plus
-:func:`simulate_batch`, which runs the same experiment for many parameter sets at once
-(parallel threads over the parameter sets, one call to :func:`simulate_population` each,
-so every parameter set gives bit for bit the trajectory of a call on its own).
+"""Numba kernels of the ligand-exchange simulation: the direct-method SSA over a population of
+clusters (:func:`simulate_population`: the population held as site lists, see
+:func:`index_population` and :func:`advance_population`), the plain sum-tree layout it
+replaced (:func:`simulate_population_tree`, with its sum trees and per-cluster propensities;
+the reference the tests compare with), plus :func:`simulate_batch`, which runs the same
+experiment for many parameter sets at once (parallel threads over the parameter sets, one
+call to :func:`simulate_population` each, so every parameter set gives bit for bit the
+trajectory of a call on its own).
 
 Ligand codes per site: ``0..n_mono-1`` monothiolates, then the dangling, bridged and
 cross-linked ends of each dithiol (``n_codes = n_mono + 3 n_di``).

@@ -549,8 +549,9 @@ def index_population(lig, partner, shell, k_site, leave, n_mono, n_di, nbr_site,
 
     Returns (cls, k_cls, off, lst, lw, ln, pos, xlst, dcount, acc, iacc): the site class of
     every site and the rate constant of each class; for every list key = code * G + class
-    its offset ``off`` in ``lst`` (sites) / ``lw`` (closure weight of a dangling end, else 0)
-    and its length ``ln``; ``pos`` (N*18) the slot of a site in its list (-1 for bridged
+    its offset ``off`` in ``lst`` (sites) and its length ``ln``; ``lw`` the closure weight of
+    each dangling end, at the same offset (the dangling-end lists come first in ``lst``, so
+    ``lw`` covers only them); ``pos`` (N*18) the slot of a site in its list (-1 for bridged
     sites); ``xlst`` the cross-linked ends; ``dcount`` (N) dangling ends per cluster; ``acc``
     = [total closure weight]; ``iacc`` = [cross-linked ends, sum over clusters of dcount^2].
     The lists are filled in site order, so equal states give equal lists.
@@ -559,13 +560,22 @@ def index_population(lig, partner, shell, k_site, leave, n_mono, n_di, nbr_site,
     n_ex = n_mono + n_di
     cls, k_cls, n_in = site_classes(k_site)
     G = k_cls.size
+    # regions of the lists in lst: the dangling-end lists first, so that their closure
+    # weights (lw, same slots) need no room for the monothiolate lists
     off = np.zeros(n_ex * G + 1, np.int64)
-    for c in range(n_ex):
+    end = 0
+    for c in range(n_mono, n_ex):
         for g in range(G):
-            key = c * G + g
-            off[key + 1] = off[key] + N * n_in[g]
-    lst = np.empty(off[-1], np.int32)
-    lw = np.empty(off[-1])
+            off[c * G + g] = end
+            end += N * n_in[g]
+    n_w = end
+    for c in range(n_mono):
+        for g in range(G):
+            off[c * G + g] = end
+            end += N * n_in[g]
+    off[n_ex * G] = end
+    lst = np.empty(end, np.int32)
+    lw = np.empty(max(n_w, 1))
     ln = np.zeros(n_ex * G, np.int64)
     pos = -np.ones(N * S, np.int32)
     xlst = np.empty(N * S, np.int32)

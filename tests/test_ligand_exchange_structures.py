@@ -110,7 +110,7 @@ def test_chunked_run_is_exact_on_the_binomial_limit(monkeypatch):
     per-site conversion of PET -> TBBT with no back reaction."""
     from kinetics.ligand_exchange import system
 
-    monkeypatch.setattr(system, "CHUNK_WALL_S", 1e-3)
+    monkeypatch.setattr(system, "CHUNK_WALL_S", 1e-9)          # every chunk the minimum size (1000 events)
     monkeypatch.setattr(system, "FIRST_CHUNK_EVENTS", 1000)
     text = RUN.format(structure="", solver="").replace('initial_ligand = "TBBT"', 'initial_ligand = "PET"')
     text = text.replace('dithiol = "PDT"\ndithiol_equiv = 216\n', "").replace("times_min = [0, 5]", "times_min = [0, 3, 10]")
@@ -178,7 +178,8 @@ def test_ctrl_c_stops_a_run_quickly_without_a_partial_file(tmp_path):
 
     root = Path(__file__).resolve().parent.parent
     cfg = tmp_path / "long.toml"
-    cfg.write_text(RUN.format(structure="", solver="").replace("n_clusters = 300", "n_clusters = 20000")
+    # a run of ~30 s of CPU (10^5 clusters, 300 min), interrupted after 8 s
+    cfg.write_text(RUN.format(structure="", solver="").replace("n_clusters = 300", "n_clusters = 100000")
                    .replace("times_min = [0, 5]", "times_min = [0, 300]"))
     out = tmp_path / "long.h5"
     env = dict(os.environ, PYTHONPATH=str(root))

@@ -44,7 +44,8 @@ import numpy as np
 from sim.rng import stream_states
 from structures.ligands import DITHIOLS, MONOTHIOLS, R_KCAL, bridge_strain_kcal
 
-from .kernel import N_EXTRA_LEVELS, N_SITES, simulate_batch, simulate_population
+from .kernel import (N_EXTRA_LEVELS, N_SITES, advance_population, index_population, simulate_batch,
+                     simulate_population)
 from .parameters import RATE_NAMES
 
 __all__ = ["site_system", "System", "build_system", "simulate", "simulate_many", "cluster_conc_mM",
@@ -286,13 +287,19 @@ CHUNK_WALL_S = 0.25
 FIRST_CHUNK_EVENTS = 20_000
 
 
-def _kernel_chunk(sysm, a, r, lig, partner, shell, xl, xpart, conc, times, state, budget, t, info):
-    return simulate_population(
-        lig, partner, shell, xl, xpart, conc, sysm.dc_M, a["k_site"], a["leave"], a["nucleophile"],
+def _kernel_index(sysm, a, r, lig, partner, shell):
+    return index_population(lig, partner, shell, a["k_site"], a["leave"], sysm.n_mono, sysm.n_di,
+                            a["nbr_site"], a["nbr_pair"], a["pair_of"], a["fit_native"], a["fit_xl"],
+                            a["fit_other"], a["in_triple"], r["k_close_per_s"])
+
+
+def _kernel_chunk(sysm, a, r, lig, partner, shell, xl, xpart, conc, times, state, budget, t, info, index):
+    return advance_population(
+        lig, partner, shell, xl, xpart, conc, sysm.dc_M, a["leave"], a["nucleophile"],
         a["reagent_code"], a["product_code"], a["release_reagent"], sysm.n_mono, sysm.n_di,
         a["nbr_site"], a["nbr_pair"], a["pair_of"], a["fit_native"], a["fit_xl"], a["fit_other"],
         a["in_triple"], a["pair_triples"], r["k_close_per_s"], r["k_disulfide_M_s"],
-        r["k_tde_M_s"], a["tde_nuc"], sysm.rearrange, times, state, budget, t, info)
+        r["k_tde_M_s"], a["tde_nuc"], sysm.rearrange, times, state, budget, t, info, *index)
 
 
 def run_chunked(sysm: System, times_s, lig, partner, shell, xl, xpart, conc, state, max_events: int,
@@ -301,7 +308,9 @@ def run_chunked(sysm: System, times_s, lig, partner, shell, xl, xpart, conc, sta
     :data:`CHUNK_WALL_S` of wall time, so that Python handles an interrupt between chunks
     (the compiled kernel cannot be interrupted) and a progress bar can advance.  Exact: a
     chunk stops at its last event, before the next waiting time is drawn, and the next chunk
-    continues from that time with the same random stream (memoryless waiting times).
+    continues from that time with the same random stream (memoryless waiting times) and the
+    same site lists (:func:`kernel.index_population`, built once), so the result is bit for
+    bit that of one :func:`kernel.simulate_population` call, whatever the chunk sizes.
 
     Returns counts (T, N, codes), links (T, N), conc (T, R), events and the number of
     output times reached (fewer than T when ``max_events`` stopped the run)."""
@@ -317,12 +326,15 @@ def run_chunked(sysm: System, times_s, lig, partner, shell, xl, xpart, conc, sta
     info = np.zeros(2)
     t, done, events = 0.0, 0, 0
     chunk = FIRST_CHUNK_EVENTS
+    index = None
     while done < T and events < max_events:
         budget = int(min(chunk, max_events - events))
         w0 = _time.perf_counter()
         try:
+            if index is None:
+                index = _kernel_index(sysm, a, r, lig, partner, shell)
             c, lk, co, ev = _kernel_chunk(sysm, a, r, lig, partner, shell, xl, xpart, conc, times_s[done:],
-                                          state, budget, t, info)
+                                          state, budget, t, info, index)
         except Exception as exc:
             # Ctrl-C during the compiled kernel (or while numba loads it): the interrupt is
             # pending when it returns and surfaces wrapped in a SystemError chain

@@ -602,3 +602,49 @@ def test_fit_starts_from_the_pre_calibration_values_not_the_priors():
     assert START == {k: PRE_PORT[k] for k in START}
     assert le.MODEL.fit_settings["map_start"] is START
     assert le.MODEL.fit_settings["quick"] is True
+
+
+def test_isotope_pattern_of_a_composition_is_normalised_and_centred_on_the_average_mass():
+    """The simulated spectrum draws each composition as its isotope pattern: formula from the
+    label (dangling SH end included), fractions summing to 1, mean m/z = average mass + e-
+    (formula_mass is pymatgen's, the pattern molmass': two independent mass tables)."""
+    from kinetics.ligand_exchange.plots import ELECTRON_MASS, isotope_pattern, species_formula
+    from structures.ligands import formula_mass
+
+    from pymatgen.core import Composition
+
+    assert Composition(species_formula("TBBT12PDT3")) == Composition("Au24PtC129H174S18")
+    assert Composition(species_formula("TBBT11PDT3PDTH1")) + Composition("SC10H13") \
+        == Composition(species_formula("TBBT12PDT3")) + Composition("S2C3H7")
+    for label in ("TBBT12PDT3", "PET2TBBT10PDT3PDTH1", "TBBT16SSPDTH1"):
+        f = species_formula(label)
+        mz, frac = isotope_pattern(f, charge=1)
+        assert frac.sum() == pytest.approx(1.0)
+        assert np.all(np.diff(mz) > 0.9)          # nominal-mass lines, 1 Da apart at 1-
+        assert float(np.sum(mz * frac)) == pytest.approx(formula_mass(f) + ELECTRON_MASS, abs=0.05)
+        mz2, frac2 = isotope_pattern(f, charge=2)
+        assert np.allclose(mz2, (mz - ELECTRON_MASS + 2 * ELECTRON_MASS) / 2)
+    # Au is monoisotopic: 18 S, ~130 C and Pt spread the pattern over ~10 Da, the most
+    # abundant line 2-4 Da above the monoisotopic one
+    mz, frac = isotope_pattern(species_formula("TBBT12PDT3"))
+    assert 2 <= mz[np.argmax(frac)] - mz[0] <= 8 and (frac > 0.05).sum() >= 6
+
+
+def test_mass_spectrum_figure_marks_observed_species(tmp_path):
+    from kinetics.ligand_exchange.plots import load_observed, mass_spectrum, species_formula
+    from sim.plotting import save
+    from structures.ligands import formula_mass
+
+    species = ["TBBT12PDT3", "TBBT10PDT4", "TBBT14PDT2"]
+    mass = np.array([formula_mass(species_formula(s)) for s in species])
+    sol = np.array([[0.0, 0.0, 0.0], [0.6, 0.2, 0.2], [0.8, 0.2, 0.0]])
+    obs = {round(float(o["time_min"]), 6): o for o in load_observed() if o["experiment"] == "tbbt18_pdt"}
+    fig = mass_spectrum(species, mass, sol, np.array([0.0, 5.0, 180.0]), [1, 2], observed=obs)
+    ax, axz = fig.axes[:2]
+    assert "m/z" in ax.get_xlabel() and "(%" in ax.get_ylabel() and "m/z" in axz.get_xlabel()
+    assert not ax.xaxis.get_major_formatter().get_offset()
+    # observed markers (open circles) at the m/z of the observed species, one line per time
+    marks = [ln for ln in ax.lines if ln.get_marker() == "o"]
+    assert marks and any(np.any(np.abs(ln.get_xdata() - 7224.2) < 1.0) for ln in marks)
+    save(fig, tmp_path / "ms.png")
+    assert (tmp_path / "ms.png").stat().st_size > 0

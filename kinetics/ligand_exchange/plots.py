@@ -110,37 +110,147 @@ def composition_panels(times_min, species, frac, show, centre="Pt", observed=Non
     return fig
 
 
-def mass_spectrum(species, mass, intensity, times_min, show, charge=1, centre="Pt", title="",
-                  fwhm=4.0, n_label=4):
-    """Simulated negative-ion ESI mass spectrum: each soluble composition as a Gaussian peak
-    at its m/z (average mass, no isotope pattern) with height = its fraction; one trace per
-    time of ``show``."""
-    from sim.plotting import SIMULATED, figure
+ELECTRON_MASS = 5.48579909e-4   # g/mol (CODATA 2018)
+#: full width at half maximum (m/z units) of one isotope line in the simulated spectrum: an
+#: assumed instrument resolution of ~15 000 (m/dm) at m/z ~7 000, enough to resolve the 1 Da
+#: spacing of the isotope pattern at charge 1- (Yoshikawa 2026 do not state their resolution)
+LINE_FWHM = 0.5
 
-    electron = 5.48579909e-4
-    mz = (np.asarray(mass, float) + charge * electron) / charge
-    fig, ax = figure(6.8, 3.8)
-    ok = np.isfinite(mz) & (mz > 0)
-    lo, hi = mz[ok].min() - 60, mz[ok].max() + 60
-    x = np.linspace(lo, hi, 4000)
-    sig = fwhm / charge / 2.355
-    offset = 0.0
+
+def species_formula(label: str, centre: str = "Pt") -> str:
+    """Elemental formula of a composition label: 'TBBT12PDT3' -> 'Au24 Pt1 S18 C129 H174'
+    style (pymatgen's formula string, no spaces); a dangling dithiol carries its SH end, a
+    cross-linked end is counted as the bound dithiolate (its partner on the other cluster is
+    not part of this ion)."""
+    from structures.ligands import cluster_formula
+
+    metals = {"Au": 25} if centre == "Au" else {"Au": 24, centre: 1}
+    ligands: dict[str, int] = {}
+    for name, mode, n in parse_label(label):
+        base = "PDTH2_disulfide" if name == "SSPDT" else name
+        key = base if mode in ("mono", "bridged", "crosslinked") else f"{base}:dangling"
+        ligands[key] = ligands.get(key, 0) + n
+    return cluster_formula(metals, ligands)
+
+
+_PATTERNS: dict = {}
+
+
+def isotope_pattern(formula: str, charge: int = 1, min_fraction: float = 1e-4):
+    """Isotope pattern of the negative ion [M]^z- of ``formula``: (m/z, fraction) of its
+    isotopologues, from the natural isotope abundances of the IUPAC/NIST tables that ``molmass``
+    ships (C. Gohlke, molmass, https://github.com/cgohlke/molmass; BSD-3), summed to nominal
+    mass (isotopologues within one nominal mass are not resolved at the line width used here).
+    Lines below ``min_fraction`` of the total are dropped."""
+    key = (formula, int(charge), float(min_fraction))
+    if key not in _PATTERNS:
+        from molmass import Formula
+
+        spec = Formula(formula).spectrum(min_intensity=0.0)
+        m = np.array([v.mass for v in spec.values()], float)
+        f = np.array([v.fraction for v in spec.values()], float)
+        keep = f >= min_fraction * f.sum()
+        m, f = m[keep], f[keep] / f[keep].sum()
+        _PATTERNS[key] = ((m + charge * ELECTRON_MASS) / charge, f)
+    return _PATTERNS[key]
+
+
+def _profile(x, centres, heights, fwhm):
+    sig = fwhm / 2.355
+    y = np.zeros_like(x)
+    for c, h in zip(centres, heights):
+        near = np.abs(x - c) < 6 * sig
+        y[near] += h * np.exp(-0.5 * ((x[near] - c) / sig) ** 2)
+    return y
+
+
+def mass_spectrum(species, mass, intensity, times_min, show, charge=1, centre="Pt", title="",
+                  fwhm=LINE_FWHM, n_label=4, observed=None, min_weight=1e-3):
+    """Simulated negative-ion ESI mass spectrum with isotope patterns.
+
+    Left: every soluble composition with a fraction above ``min_weight`` contributes its
+    isotope pattern (:func:`isotope_pattern`), each line a Gaussian of width ``fwhm`` (m/z),
+    weighted by the composition's fraction; one trace per time of ``show`` (indices into
+    ``times_min``), normalised to its highest point.  ``observed``: {time: entry of
+    :func:`load_observed`}: the species the paper saw at that time are marked above their
+    m/z, just below the baseline of that trace (open black circles; crosses for species
+    stated absent).  Right: the isotope pattern
+    of the leading composition of the last trace, resolved (lines and profile), with its
+    average m/z (``mass``: average molar masses) marked."""
+    from sim.plotting import MEASURED, SIMULATED, figure
+
+    observed = observed or {}
+    mass = np.asarray(mass, float)
+    fig, (ax, axz) = figure(10.5, 4.4, ncols=2, gridspec_kw={"width_ratios": [2.2, 1.0]})
+    sel = set()
     for j in show:
         w = np.nan_to_num(np.asarray(intensity[j], float))
-        y = (w[None, ok] * np.exp(-0.5 * ((x[:, None] - mz[None, ok]) / sig) ** 2)).sum(axis=1)
+        sel |= {k for k in np.flatnonzero(w > min_weight)}
+    sel = sorted(sel)
+    patterns = {k: isotope_pattern(species_formula(species[k], centre), charge) for k in sel}
+    obs_species = {s for o in observed.values() for s in o["main"] + o["present"] + o["absent"]}
+    obs_mz = {}
+    for s in obs_species:      # mean m/z of the isotope pattern
+        mz_s, f_s = isotope_pattern(species_formula(s, centre), charge)
+        obs_mz[s] = float(np.sum(mz_s * f_s))
+    all_mz = [patterns[k][0] for k in sel] + [np.array(list(obs_mz.values()))]
+    all_mz = np.concatenate([a for a in all_mz if a.size]) if sel or obs_mz else np.array([7000.0])
+    lo, hi = all_mz.min() - 40, all_mz.max() + 40
+    x = np.linspace(lo, hi, int(min(200_000, max(4000, 12 * (hi - lo) / fwhm))))
+    offset = 0.0
+    last = None
+    for j in show:
+        w = np.nan_to_num(np.asarray(intensity[j], float))
+        ks = [k for k in sel if w[k] > min_weight]
+        y = np.zeros_like(x)
+        for k in ks:
+            y += _profile(x, patterns[k][0], w[k] * patterns[k][1], fwhm)
         peak = y.max() if y.max() > 0 else 1.0
-        line, = ax.plot(x, offset + 100 * y / peak, label=f"{times_min[j]:g} min", **SIMULATED)
-        for k in np.argsort(-w)[:n_label]:
-            if w[k] > 0.02 and ok[k]:
-                ax.annotate(formula_tex(species[k], centre), (mz[k], offset + 100 * w[k] / w.max()),
+        line, = ax.plot(x, offset + 100 * y / peak, label=f"{times_min[j]:g} min (simulated)",
+                        lw=0.9, zorder=3)
+        for k in sorted(ks, key=lambda k: -w[k])[:n_label]:
+            if w[k] > 0.02:
+                top = 100 * float(_profile(np.array([patterns[k][0][np.argmax(patterns[k][1])]]),
+                                           patterns[k][0], w[k] * patterns[k][1], fwhm)[0]) / peak
+                ax.annotate(formula_tex(species[k], centre), (float(np.sum(patterns[k][0] * patterns[k][1])),
+                                                               offset + top + 3),
                             fontsize=6, rotation=90, ha="center", va="bottom", color=line.get_color())
-        offset += 140.0
+        obs = observed.get(round(float(times_min[j]), 6))
+        if obs:
+            seen = [obs_mz[s] for s in obs["main"] + obs["present"]]
+            gone = [obs_mz[s] for s in obs["absent"]]
+            lab_seen = "observed (ESI-MS)" if last is None else None
+            if seen:
+                ax.plot(seen, [offset - 9] * len(seen), **dict(MEASURED, ms=5, label=lab_seen))
+            if gone:
+                ax.plot(gone, [offset - 9] * len(gone), marker="x", ms=5, color="black", ls="none",
+                        label="observed absent" if last is None else None)
+        last = (j, w, line.get_color())
+        offset += 240.0
     ax.set_xlabel(f"m/z (charge {charge}-)")
     ax.set_ylabel("relative intensity (%, traces offset)")
-    ax.set_ylim(0, offset + 40)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.set_ylim(-20, offset)
+    ax.set_xlim(lo, hi)
+    ax.ticklabel_format(axis="x", useOffset=False, style="plain")
+    ax.legend(fontsize=6, loc="upper left")
+    if last is not None and sel:
+        j, w, color = last
+        k = max(sel, key=lambda q: w[q])
+        mz, f = patterns[k]
+        xz = np.linspace(mz.min() - 2, mz.max() + 2, 3000)
+        yz = _profile(xz, mz, f, fwhm)
+        axz.plot(xz, 100 * yz / yz.max(), color=color, label=f"profile (FWHM {fwhm:g})", **SIMULATED)
+        axz.vlines(mz, 0, 100 * f / f.max(), color="black", lw=0.8, label="isotope lines")
+        avg = (mass[k] + charge * ELECTRON_MASS) / charge
+        axz.axvline(avg, color="grey", ls="--", lw=0.8, label=f"average m/z {avg:.2f}")
+        axz.set_xlabel(f"m/z (charge {charge}-)")
+        axz.set_ylabel("relative intensity (%)")
+        axz.set_ylim(0, 118)
+        axz.ticklabel_format(axis="x", useOffset=False, style="plain")
+        axz.set_title(formula_tex(species[k], centre) + f", {times_min[j]:g} min", fontsize=8)
+        axz.legend(fontsize=6, loc="upper right")
     if title:
-        ax.set_title(title, fontsize=9)
+        fig.suptitle(title, fontsize=9)
     return fig
 
 

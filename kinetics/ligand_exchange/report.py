@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .observables import fractions, observe, reference_experiment
-from .plots import composition_panels, load_observed, mass_spectrum
+from .plots import LINE_FWHM, composition_panels, load_observed, mass_spectrum
 from .system import simulate_many
 
 
@@ -88,14 +88,17 @@ def report_figures(model, quick: bool = False) -> list:
             f"{band}); open circles: species observed by ESI-MS at that time, crosses: species stated "
             f"gone ({src}). The measurements are qualitative (peaks, not fractions).")))
         if name == "tbbt18_pdt":
-            spectrum = (species, mass, sol, t_min, show, exp.config.conditions.ms_charge, centre)
+            spectrum = (species, mass, sol, t_min, show, exp.config.conditions.ms_charge, centre, obs_here)
     if spectrum is not None:
-        species, mass, sol, t_min, show, z, centre = spectrum
-        fig = mass_spectrum(species, mass, sol, t_min, show, charge=z, centre=centre)
+        species, mass, sol, t_min, show, z, centre, obs_here = spectrum
+        fig = mass_spectrum(species, mass, sol, t_min, show, charge=z, centre=centre, observed=obs_here)
         figs.append(ReportFigure(
-            "Simulated ESI mass spectrum of the two-step route", fig,
-            "Soluble clusters of each composition as peaks at their m/z (average masses from the "
-            f"formulas, charge {z}-, Gaussian width 4 Da, no isotope pattern), normalised per time; "
-            "compare the ESI-MS of Yoshikawa 2026, Fig. 3B (TBBT12PDT3 main; TBBT14PDT2, TBBT10PDT4 and "
-            "TBBT12PDT4 byproducts)."))
+            "Simulated ESI mass spectrum of the two-step route, with isotope patterns", fig,
+            "Left: soluble clusters of each composition, each drawn as its isotope pattern "
+            "(natural abundances via molmass; lines of width "
+            f"{LINE_FWHM:g} m/z, an assumed resolution), charge {z}-, weighted by the fraction of clusters "
+            "and normalised per time; open circles: m/z of the species observed at that time, crosses: "
+            "species stated gone (Yoshikawa 2026, Fig. 3B: TBBT12PDT3 main; TBBT14PDT2, TBBT10PDT4 and "
+            "TBBT12PDT4 byproducts). Right: the resolved isotope pattern of the leading composition at "
+            "the last time, with its average m/z."))
     return figs

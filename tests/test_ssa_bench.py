@@ -24,7 +24,8 @@ def test_bench_ssa_rows_against_bionetgen():
     bench.END_TIMES = {"multistate": 20.0}
     bench.TARGET_S = (0.05, 0.05)
     bench.ODE_NETWORKS = {"multistate": 1.0}
-    rec = bench.run(quick=True, models=["multistate"], peers=["BioNetGen"], memory=False)
+    rec = bench.run(quick=True, models=["multistate"], peers=["BioNetGen"], memory=False,
+                    ode=True, threads=True)
     tools = [r["tool"] for r in rec["rows"] if "ns_per_event" in r]
     assert tools == ["nanokin direct", "nanokin rssa", "nanokin rssacr",
                      "BioNetGen run_network SSA"]

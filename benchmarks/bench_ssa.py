@@ -17,14 +17,22 @@ How a figure is made reproducible on a shared machine:
 
 * one *repeat* of a tool is ``n`` trajectories to T (different seeds), with ``n``
   chosen from a first calibration trajectory so that a repeat lasts at least
-  ``TARGET_S`` seconds (1 s quick, 2 s full) — every side does about a second of work;
-* every tool gets the same number of repeats (``REPEATS`` = 5) and the figure is the
+  ``TARGET_S`` seconds (1 s) — every side does about a second of work;
+* every tool gets the same number of repeats (``REPEATS`` = 5), run in interleaved
+  rounds (each round runs one repeat of every tool of the network, the starting tool
+  rotating), so all tools of a case see the same machine load; the figure is the
   median over them of (time - n * start-up) / events, for wall time and for CPU time
   (CPU: this process plus its finished child processes, which is what other jobs on
   the machine disturb least);
 * start-up (process launch, reading the model, code generation/compilation; for
   nanokin: parsing, building the arrays and loading the compiled kernels) is the
-  median of 5 runs to T = 1e-9 and is reported separately;
+  median of ``STARTUP_RUNS`` runs to T = 1e-9 and is reported separately;
+* time budget: every peer process (start-up run, trajectory) gets ``BUDGET_S``
+  seconds; a peer whose trajectory to T does not finish runs to T/20 instead (its row
+  says so), and is skipped with "did not finish N events ... within X s" otherwise;
+* ``--quick`` runs multistate, multisite2 and egfr_net (libroadrunner only up to 300
+  reactions) without the cold-start, memory, thread and ODE rows; the full run
+  (``python benchmarks/bench_ssa.py --json FILE``) runs all five networks and those;
 * ratios are formed from the medians, for wall and CPU time separately; the spread
   (max/min over the repeats) is reported beside each figure.
 
@@ -70,7 +78,7 @@ CATALYST_NS = {"multistate": 65.0, "multisite2": 320.0, "egfr_net": 100.0,
                "fceri_gamma2": 1300.0}
 REPEATS = 5
 STARTUP_RUNS = 3
-TARGET_S = (2.0, 1.0)          # seconds of work per repeat: full, quick
+TARGET_S = (1.0, 1.0)          # seconds of work per repeat: full, quick
 # seconds one peer process (start-up run, one trajectory) may take: full, quick
 BUDGET_S = (30.0, 30.0)
 QUICK_MODELS = ["multistate", "multisite2", "egfr_net"]
@@ -707,18 +715,20 @@ if __name__ == "__main__":
     ap.add_argument("--model", action="append", choices=list(END_TIMES))
     ap.add_argument("--peer", action="append", choices=[p[0] for p in PEERS])
     ap.add_argument("--json")
+    ap.add_argument("--budget", type=float, help="seconds per peer process (default %g)"
+                    % BUDGET_S[0])
     ap.add_argument("--compare", help="a JSON file of an earlier run: print ratio changes")
     a = ap.parse_args()
-    rec = run(a.quick, a.model, a.peer)
+    rec = run(a.quick, a.model, a.peer, budget=a.budget)
     for row in rec["rows"]:
         print(", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                         for k, v in row.items()))
     for n in rec["notes"]:
         print("note:", n)
-    print()
-    print(markdown(rec))
     if a.json:
         Path(a.json).write_text(json.dumps(rec, indent=2, default=str))
+    print()
+    print(markdown(rec))
     if a.compare:
         old = json.loads(Path(a.compare).read_text())
         print()

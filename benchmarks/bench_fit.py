@@ -43,9 +43,10 @@ def evaluation_rate(model, n: int, quick_model: bool) -> dict:
     sets = prior_sets(model, n)
     from sim.bench import ab
     model.observables_batch(sets[:2], ids, quick=quick_model)        # compile / warm caches
+    model.observables(sets[0], ids, quick=quick_model)
     res = ab({"loop": lambda i: [model.observables(v, ids, quick=quick_model) for v in sets],
               "batch": lambda i: model.observables_batch(sets, ids, quick=quick_model)},
-             repeats=5, min_s=1.0)
+             repeats=5, min_s=1.0, warmup=False)
     lp, b = res["loop"], res["batch"]
     return {"model": model.name, "parameter_sets": n, "observables": len(ids),
             "loop_s": lp["wall_s"], "loop_cpu_s": lp["cpu_s"], "batch_s": b["wall_s"],
@@ -78,7 +79,7 @@ def run(quick: bool = False, models=MODELS) -> dict:
     for name in models:
         model = get_model(name)
         quick_model = bool((getattr(model, "fit_settings", {}) or {}).get("quick", False))
-        n = 8 if quick else 32
+        n = 4 if quick else 32
         rows.append({"case": "evaluations", **evaluation_rate(model, n, quick_model)})
         if not quick:
             rows.append({"case": "posterior", **time_to_ess(model)})

@@ -57,16 +57,16 @@ def median_time(fn, repeats: int = 5):
                 walls=walls, cpus=cpus), out
 
 
-def ab(sides: dict, repeats: int = 5, min_s: float = 1.0, units=None) -> dict:
+def ab(sides: dict, repeats: int = 5, min_s: float = 1.0, warmup: bool = True) -> dict:
     """Time several sides of a comparison under the same machine load.
 
     ``sides`` maps a name to a callable ``fn(i)`` doing one unit of work (``i`` counts the
     calls, for seeds); when it returns an integer, that is the number of events it
     simulated and times are per event, else per call.
-    After a warm-up call, a timed call of each side sets its count ``n`` of calls per repeat so that one repeat
-    lasts at least ``min_s`` seconds; then ``repeats`` rounds run every side once each,
-    interleaved (the order rotates every round), so that both sides of a ratio see the
-    same load.  Returns per side: ``n``, ``repeats``, ``wall_s``/``cpu_s`` (medians per
+    After a warm-up call (``warmup``), a timed call of each side sets its count ``n`` of
+    calls per repeat so that one repeat lasts at least ``min_s`` seconds; then ``repeats``
+    rounds run every side once each, interleaved (the order rotates every round), so
+    that both sides of a ratio see the same load.  Returns per side: ``n``, ``repeats``, ``wall_s``/``cpu_s`` (medians per
     unit of work: per call, or per event when ``fn`` returns counts), ``walls``/``cpus``
     (the per-repeat figures), ``spread_wall``/``spread_cpu`` (max/min) and ``result``
     (the last return value).  CPU time is this process (all threads) plus finished
@@ -75,7 +75,8 @@ def ab(sides: dict, repeats: int = 5, min_s: float = 1.0, units=None) -> dict:
     names = list(sides)
     n = {}
     for k in names:
-        sides[k](0)                      # warm-up: compilation, caches, first imports
+        if warmup:
+            sides[k](0)                  # warm-up: compilation, caches, first imports
         (w, _), _ = timed(sides[k], 0)
         n[k] = max(1, int(-(-min_s // max(w, 1e-6))))
     per = {k: dict(walls=[], cpus=[], result=None) for k in names}

@@ -31,7 +31,9 @@ How a figure is made reproducible on a shared machine:
   seconds; a peer whose trajectory to T does not finish runs to T/20 instead (its row
   says so), and is skipped with "did not finish N events ... within X s" otherwise;
 * ``--quick`` runs multistate, multisite2 and egfr_net (libroadrunner only up to 300
-  reactions) without the cold-start, memory, thread and ODE rows; the full run
+  reactions) with nanokin's ``rssa`` and ``rssacr`` (``direct`` is the slowest method on
+  every network), without nanokin's start-up and the cold-start, memory, thread and
+  ODE rows; the full run
   (``python benchmarks/bench_ssa.py --json FILE``) runs all five networks and those;
 * ratios are formed from the medians, for wall and CPU time separately; the spread
   (max/min over the repeats) is reported beside each figure.
@@ -82,6 +84,9 @@ TARGET_S = (1.0, 1.0)          # seconds of work per repeat: full, quick
 # seconds one peer process (start-up run, one trajectory) may take: full, quick
 BUDGET_S = (30.0, 30.0)
 QUICK_MODELS = ["multistate", "multisite2", "egfr_net"]
+# --quick: the two methods that are fastest on these networks (direct is slower on all
+# five, RESULTS.md); nanokin's start-up (fresh processes) is measured in the full run
+QUICK_METHODS = ("rssa", "rssacr")
 ROADRUNNER_MAX_REACTIONS_QUICK = 300
 # libroadrunner compiles the SBML model (12 s for egfr_net's 3 749 reactions) and
 # GillesPy2 writes one expression per reaction (minutes on egfr_net): run only up to
@@ -492,7 +497,8 @@ def run(quick: bool = False, models=None, peers=None, memory: bool | None = None
             continue
         T = END_TIMES[name]
         net = read_net(MODELS_DIR / f"{name}.net")
-        ours, evs = nanokin_sides(name, T, target)
+        ours, evs = nanokin_sides(name, T, target, QUICK_METHODS if quick else
+                                  ("direct", "rssa", "rssacr"), startup=not quick)
         ev = float(np.mean(evs))
         case = list(ours)
         with tempfile.TemporaryDirectory(prefix="nk_bench_ssa_") as wd:

@@ -165,11 +165,14 @@ def main(quick: bool = False, json_path: str | None = None, only=None) -> int:
         rec["total_wall_s"] = time.perf_counter() - t0
         records[name] = rec
         _print_rows(name, rec)
+        if json_path:               # after every benchmark: a stopped run keeps what it measured
+            with atomic_path(Path(json_path)) as tmp:
+                tmp.write_text(json.dumps({"provenance": provenance(extra={"quick": quick}),
+                                           "benchmarks": records,
+                                           "total_wall_s": time.perf_counter() - t_all},
+                                          indent=2, default=str))
     print(f"total {time.perf_counter() - t_all:.0f} s wall")
     if json_path:
-        with atomic_path(Path(json_path)) as tmp:
-            tmp.write_text(json.dumps({"provenance": provenance(extra={"quick": quick}),
-                                       "benchmarks": records}, indent=2, default=str))
         print(f"results written to {json_path}")
     return 0
 

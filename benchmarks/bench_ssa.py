@@ -87,6 +87,7 @@ QUICK_MODELS = ["multistate", "multisite2", "egfr_net"]
 # --quick: the two methods that are fastest on these networks (direct is slower on all
 # five, RESULTS.md); nanokin's start-up (fresh processes) is measured in the full run
 QUICK_METHODS = ("rssa", "rssacr")
+DIRECT_MAX_REACTIONS = 30_000
 ROADRUNNER_MAX_REACTIONS_QUICK = 300
 # libroadrunner compiles the SBML model (12 s for egfr_net's 3 749 reactions) and
 # GillesPy2 writes one expression per reaction (minutes on egfr_net): run only up to
@@ -497,8 +498,14 @@ def run(quick: bool = False, models=None, peers=None, memory: bool | None = None
             continue
         T = END_TIMES[name]
         net = read_net(MODELS_DIR / f"{name}.net")
-        ours, evs = nanokin_sides(name, T, target, QUICK_METHODS if quick else
-                                  ("direct", "rssa", "rssacr"), startup=not quick)
+        methods = QUICK_METHODS if quick else ("direct", "rssa", "rssacr")
+        if not quick and net.n_reactions > DIRECT_MAX_REACTIONS:
+            methods = ("rssa", "rssacr")
+            notes.append(f"{name}: nanokin direct not run ({net.n_reactions} reactions > "
+                         f"{DIRECT_MAX_REACTIONS}: building its dependency table took 4-5 min "
+                         "and 5 GB per fresh process on fceri_gamma2, and method 'auto' "
+                         "never picks it there)")
+        ours, evs = nanokin_sides(name, T, target, methods, startup=not quick)
         ev = float(np.mean(evs))
         case = list(ours)
         with tempfile.TemporaryDirectory(prefix="nk_bench_ssa_") as wd:

@@ -186,7 +186,7 @@ def ratios(record: dict) -> dict:
     out = {}
     for bench, rec in record["benchmarks"].items():
         for row in rec.get("rows", []):
-            case = " / ".join(str(row[k]) for k in ("network", "case", "tool") if k in row)
+            case = " / ".join(str(row[k]) for k in ("network", "case", "model", "tool") if k in row)
             for k, v in row.items():
                 if not (k in RATIO_KEYS or k.startswith("ratio") or "_ratio" in k):
                     continue

@@ -38,6 +38,10 @@ target within the budget; a campaign that did not is counted as budget + 1).
 """
 from __future__ import annotations
 
+#: not part of ``nanokin bench --quick`` (run with ``--only``)
+IN_QUICK = False
+WHY_NOT_QUICK = "a design-campaign study (experiments to target, seeded), minutes of growth runs; no timing ratio"
+
 import os
 
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")

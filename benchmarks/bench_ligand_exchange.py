@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import sys
 import tempfile
@@ -42,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 import kinetics.ligand_exchange as le
+from sim.bench import ab
 from sim.config import replace
 
 _LEGACY = Path(__file__).resolve().parent.parent / "tests" / "data" / "ligand_exchange_legacy_8695f80.json"
@@ -86,18 +88,57 @@ def _timed(exp, n, kernel, seed=1, values=VALUES) -> dict:
                 ns_per_event_cpu=round(1e9 * cpu / ev, 1), ns_per_event_wall=round(1e9 * wall / ev, 1))
 
 
-def _nfsim(exp, n, workdir, values=VALUES):
-    from sim.bionetgen import run_bng2
+def _nfsim(exp, n, workdir, values=VALUES, seed=1, memory_limit_bytes=None):
+    """One BNG2.pl run of the exported model (NFsim inside): (events, seconds of NFsim's
+    simulation loop by its own report, process stats: wall_s, cpu_s, peak_mb of BNG2.pl
+    and NFsim together)."""
+    from sim.bionetgen import find_tools, run_process
 
-    path = le.write_bngl(exp, Path(workdir) / "model.bngl", n_clusters=n, seed=1, values=values)
-    t0 = time.perf_counter()
-    wd = run_bng2(path.read_text(), workdir=Path(workdir) / "run", name="model", timeout=7200)
-    wall = time.perf_counter() - t0
-    log = (wd / "model.bng2.log").read_text()
+    tools = find_tools()
+    wd = Path(workdir) / f"run_{n}_{seed}"
+    wd.mkdir(parents=True, exist_ok=True)
+    path = le.write_bngl(exp, wd / "model.bngl", n_clusters=n, seed=seed, values=values)
+    env = dict(os.environ, BNGPATH=str(tools.bng2.parent))
+    out = run_process([tools.perl, tools.bng2, "--outdir", wd, path], cwd=wd, env=env,
+                      timeout=7200, memory_limit_bytes=memory_limit_bytes)
+    log = out["stdout"] + out["stderr"]
     m = re.search(r"You just simulated (\d+) reactions in ([0-9.eE+-]+)s", log)
-    if not m:
-        raise RuntimeError("could not read NFsim's event count from the BNG2.pl log")
-    return int(m.group(1)), float(m.group(2)), wall
+    if out["returncode"] != 0 or not m:
+        raise RuntimeError("NFsim run failed or its event count is missing: "
+                           + "\n".join(log.splitlines()[-5:]))
+    return int(m.group(1)), float(m.group(2)), out
+
+
+def _nfsim_case(exp, n, vals, repeats=5):
+    """NFsim on the exported model, after a memory check: a pilot with 20 clusters gives
+    the peak memory per cluster (the export makes every free thiol an NFsim particle, so
+    memory grows linearly with the clusters); the run is not started when the linear
+    estimate exceeds half the available memory, and runs capped at 90 % of it."""
+    from sim.bionetgen import available_memory_bytes
+
+    avail = available_memory_bytes()
+    with tempfile.TemporaryDirectory() as tmp:
+        pilot_n = min(20, n)
+        _, _, pilot = _nfsim(exp, pilot_n, tmp, values=vals)
+        need_mb = pilot["peak_mb"] * n / pilot_n
+        if avail and need_mb * 2**20 > 0.5 * avail:
+            return dict(peer="NFsim (bionetgen package)",
+                        peer_status=f"not run: estimated {need_mb:.0f} MB (pilot {pilot_n} "
+                                    f"clusters: {pilot['peak_mb']:.0f} MB) > half of "
+                                    f"{avail / 2**20:.0f} MB available")
+        limit = int(0.9 * avail) if avail else None
+        runs = [_nfsim(exp, n, tmp, values=vals, seed=1 + k, memory_limit_bytes=limit)
+                for k in range(repeats)]
+    ev = [r[0] for r in runs]
+    loop = [r[1] for r in runs]
+    med = lambda xs: float(np.median(xs))  # noqa: E731
+    return dict(peer="NFsim (bionetgen package)", peer_events=med(ev),
+                peer_loop_s=med(loop), peer_ns_per_event=1e9 * med([l / e for l, e in zip(loop, ev)]),
+                peer_wall_s=med([r[2]["wall_s"] for r in runs]),
+                peer_cpu_s=med([r[2]["cpu_s"] for r in runs]),
+                peer_loading_cpu_s=med([r[2]["cpu_s"] - r[1] for r in runs]),
+                peer_peak_mb=max(r[2]["peak_mb"] for r in runs), peer_repeats=repeats,
+                peer_status="ok")
 
 
 def run(quick: bool = False, full: bool = False, sizes=None, reference_upto: int = 1000,
@@ -112,23 +153,35 @@ def run(quick: bool = False, full: bool = False, sizes=None, reference_upto: int
         cfg = replace(exp.config, **{"conditions.times_min": (0.0, t_end / 2, t_end)})
         exp = dataclasses.replace(exp, config=cfg)
         vals = dict(VALUES, k_disulfide_M_s=0.0)
-        ev_ours, t_ours = _nanokin(exp, n, values=vals)
+        _nanokin(exp, n, values=vals)                                   # compile
+        res = ab({"ours": lambda i: int(le.simulate(exp.config, vals, seed=1 + i,
+                                                    n_clusters=n)[5])})["ours"]
         row = dict(case=f"{name}, {n} clusters, {t_end:g} min", ours="nanokin simulate_population",
-                   ours_events=ev_ours, ours_s=round(t_ours, 4),
-                   ours_events_per_s=round(ev_ours / t_ours))
-        if tools_available():
-            with tempfile.TemporaryDirectory() as tmp:
-                ev_nf, cpu_nf, wall_nf = _nfsim(exp, n, tmp, values=vals)
-            row.update(peer="NFsim (bionetgen package)", peer_events=ev_nf, peer_loop_s=round(cpu_nf, 4),
-                       peer_wall_s=round(wall_nf, 2), peer_events_per_s=round(ev_nf / cpu_nf),
-                       ratio_events_per_s=round((ev_ours / t_ours) / (ev_nf / cpu_nf), 1),
-                       ratio_wall=round(wall_nf / t_ours, 1))
+                   ours_events=res["result"], ours_ns_per_event=1e9 * res["wall_s"],
+                   ours_cpu_ns_per_event=1e9 * res["cpu_s"], ours_repeats=res["repeats"],
+                   ours_runs_per_repeat=res["n"])
+        if quick:
+            if name == cases[0][0]:
+                notes.append("--quick: the NFsim side is not run (each NFsim run of the "
+                             "exported model loads for ~15 s CPU and needs ~3.7 GB at 200 "
+                             "clusters; 5 repeats per case take minutes): run without --quick")
+        elif tools_available():
+            row.update(_nfsim_case(exp, n, vals))
+            if row["peer_status"] == "ok":
+                row.update(ratio_wall=row["peer_ns_per_event"] / row["ours_ns_per_event"],
+                           ratio_cpu=row["peer_ns_per_event"] / row["ours_cpu_ns_per_event"])
         else:
             notes.append("BioNetGen/NFsim not available: NFsim side skipped")
         rows.append(row)
     if cases:
-        notes.append("ratio_events_per_s = nanokin events/s over NFsim events/s of its simulation loop "
-                     "(NFsim's model loading excluded); ratio_wall = NFsim whole BNG2.pl call over nanokin run")
+        notes.append("NFsim comparison: what is measured is the cost per event of the simulation "
+                     "loop on the same exported model (every free thiol an NFsim particle); "
+                     "NFsim's figure is its own report of the loop time over its event count "
+                     "(model loading excluded, reported apart as peer_loading_cpu_s = process "
+                     "CPU - loop); ours is the median over 5 repeats of >= 1 s of work "
+                     "(sim.bench.ab), NFsim the median of 5 runs; ratio_wall / ratio_cpu = NFsim "
+                     "ns/event over ours (wall / CPU); NFsim is started only when a 20-cluster "
+                     "pilot's peak memory, scaled to the case, fits in half the available memory")
 
     # ---- 2. throughput, 300 min of the one-step synthesis
     rows.extend(_throughput(sizes or ([2000] if quick else [1000, 10_000] + ([100_000] if full else [])),

@@ -6,10 +6,13 @@
    sparse Jacobian, same tolerances, same output times; ratio of wall times in one run.
 2. Kinetic Monte Carlo events per second on one core for 10 000 particles drawn from a
    lognormal size distribution (25 nm, dispersity 0.17).
-3. The calibration path: parameter sets per second of ``observables_batch`` (the three
+3. The calibration path (ratio_wall/ratio_cpu: loop over batch): parameter sets per second of ``observables_batch`` (the three
    photostationary E_oc plateaus by the compiled detailed-balance kernel) against a loop of
    ``observables`` over the same sets, and the plain NumPy path (rate tables +
    sim.master.stationary) for the same quantity.
+
+Every ratio: both sides timed by :func:`sim.bench.ab` (interleaved repeats of >= 1 s of
+work, median of 5, wall and CPU); the kMC rate is a median of 5.
 
 Run with ``nanokin bench --only photodoping`` or ``python benchmarks/bench_photodoping.py``.
 """
@@ -20,7 +23,7 @@ import sys
 import time
 
 import numpy as np
-from sim.bench import best_time
+from sim.bench import ab, median_time, ratio_row
 
 
 def run(quick: bool = False) -> dict:
@@ -44,25 +47,24 @@ def run(quick: bool = False) -> dict:
     p0[0] = 1.0
     rtol, atol = 1e-6, 1e-11
     evolve(pc.birth, pc.death, p0, times[:2] * 1e-3, rtol=rtol, atol=atol)   # compile
-    t_ours, ours = best_time(lambda: evolve(pc.birth, pc.death, p0, times, rtol=rtol, atol=atol),
-                         1 if quick else 3)
     jac = generator_matrix(pc.birth, pc.death)
     n = np.arange(pc.birth.size)
 
     def scipy_run():
         return solve_ivp(rhs_numpy, (0.0, times[-1]), p0, method="BDF", t_eval=times,
                          args=(pc.birth, pc.death), jac=jac, rtol=rtol, atol=atol)
-    t_ref, sol = best_time(scipy_run, 1)
+    ours_name = "sim.master.evolve (numba TR-BDF2)"
+    ref_name = "scipy solve_ivp BDF, NumPy RHS, sparse Jacobian"
+    res = ab({ours_name: lambda i: evolve(pc.birth, pc.death, p0, times, rtol=rtol, atol=atol),
+              ref_name: lambda i: scipy_run()})
+    ours, sol = res[ours_name]["result"], res[ref_name]["result"]
     ref_mean = n @ sol.y / sol.y.sum(axis=0)
     rel = float(np.max(np.abs(ours["mean"][1:] - ref_mean[1:]) / ref_mean[1:]))
-    rows.append({"case": f"master equation, {diameter:g} nm MIL-125, 2.5 h, exact chain",
-                 "states": int(pc.birth.size), "ours": "sim.master.evolve (numba TR-BDF2)",
-                 "ours_s": t_ours, "ours_steps": int(ours["accepted_steps"]),
-                 "reference": "scipy solve_ivp BDF, NumPy RHS, sparse Jacobian",
-                 "reference_s": t_ref, "reference_rhs_evals": int(sol.nfev),
-                 "reference_lu": int(sol.nlu),
-                 "speedup": t_ref / t_ours, "max_rel_diff_mean": rel,
-                 "rtol": rtol, "atol": atol})
+    rows.append(ratio_row(f"master equation, {diameter:g} nm MIL-125, 2.5 h, exact chain",
+                          res, ref_name, ours_name, states=int(pc.birth.size),
+                          ours_steps=int(ours["accepted_steps"]),
+                          reference_rhs_evals=int(sol.nfev), reference_lu=int(sol.nlu),
+                          max_rel_diff_mean=rel, rtol=rtol, atol=atol))
 
     # kMC events per second, one core, 10 000 particles from a size distribution
     n_part = 10_000
@@ -89,14 +91,16 @@ def run(quick: bool = False) -> dict:
     old = numba.get_num_threads()
     numba.set_num_threads(1)
     try:
-        t_kmc, (out, events) = best_time(
-            lambda: kmc_birth_death(birth, death, idx, n0, ktimes, states.copy()), 1)
+        m_kmc, (out, events) = median_time(
+            lambda: kmc_birth_death(birth, death, idx, n0, ktimes, states.copy()), 5)
+        t_kmc = m_kmc["wall_s"]
     finally:
         numba.set_num_threads(old)
     ev = int(events.sum())
     rows.append({"case": f"kMC, {n_part} particles, lognormal 25 nm (0.17), {t_end:g} s light",
                  "ours": "sim.master.kmc_birth_death, 1 thread", "events": ev,
-                 "ours_s": t_kmc, "events_per_s": ev / t_kmc, "size_classes": len(classes),
+                 "ours_s": t_kmc, "ours_cpu_s": m_kmc["cpu_s"], "repeats": 5,
+                 "events_per_s": ev / t_kmc, "size_classes": len(classes),
                  "largest_lump_e": int(max(c.lump for c in classes))})
     rows.append(_calibration_path(MODEL, TABLE, values, 100 if quick else 400))
     notes.append("targets: master equation >= 20x faster than solve_ivp BDF; kMC >= 1e7 "
@@ -124,9 +128,7 @@ def _calibration_path(model, table, values, n_sets: int) -> dict:
         sets.append(v)
     ids = list(PLATEAU_IDS)
     model.observables_batch(sets[:2], ids)                       # compile, tabulate
-    t_batch, batch = best_time(lambda: model.observables_batch(sets, ids), 3)
-    t_loop, loop = best_time(lambda: [model.observables(v, ids) for v in sets], 1)
-    n_plain = max(5, n_sets // 20)
+    n_plain = max(2, n_sets // 50)
     exps = plateau_experiments()
     from kinetics.photodoping.parameters import reference_V_vs_NHE
 
@@ -134,7 +136,12 @@ def _calibration_path(model, table, values, n_sets: int) -> dict:
         return [[stationary_potential_V(e.config, v, stationary_only(e.config, v,
                                                                       plateau_states(False)))
                  - reference_V_vs_NHE(e.config) for e in exps.values()] for v in sets[:n_plain]]
-    t_plain, ref = best_time(plain, 1)
+    res = ab({"batch": lambda i: model.observables_batch(sets, ids),
+              "loop": lambda i: [model.observables(v, ids) for v in sets],
+              "plain": lambda i: plain()})
+    batch, loop, ref = (res[k]["result"] for k in ("batch", "loop", "plain"))
+    t_batch, t_loop, t_plain = (res[k]["wall_s"] for k in ("batch", "loop", "plain"))
+    c_batch, c_loop, c_plain = (res[k]["cpu_s"] for k in ("batch", "loop", "plain"))
     diff = max(abs(batch[i][k] - ref[i][j]) for i in range(n_plain)
                for j, k in enumerate(ids))
     assert all(b == l for b, l in zip(batch, loop))
@@ -143,8 +150,10 @@ def _calibration_path(model, table, values, n_sets: int) -> dict:
             "sets_per_s_batch": n_sets / t_batch,
             "sets_per_s_loop": n_sets / t_loop,
             "sets_per_s_plain_numpy": n_plain / t_plain,
-            "speedup_batch_vs_loop": t_loop / t_batch,
-            "speedup_batch_vs_plain": (n_plain / t_plain) ** -1 / (t_batch / n_sets),
+            "repeats": res["batch"]["repeats"],
+            "ratio_wall": t_loop / t_batch, "ratio_cpu": c_loop / c_batch,
+            "ratio_vs_plain_wall": (t_plain / n_plain) / (t_batch / n_sets),
+            "ratio_vs_plain_cpu": (c_plain / n_plain) / (c_batch / n_sets),
             "max_abs_diff_V": diff}
 
 

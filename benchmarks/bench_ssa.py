@@ -17,14 +17,24 @@ How a figure is made reproducible on a shared machine:
 
 * one *repeat* of a tool is ``n`` trajectories to T (different seeds), with ``n``
   chosen from a first calibration trajectory so that a repeat lasts at least
-  ``TARGET_S`` seconds (1 s quick, 2 s full) — every side does about a second of work;
-* every tool gets the same number of repeats (``REPEATS`` = 5) and the figure is the
+  ``TARGET_S`` seconds (1 s) — every side does about a second of work;
+* every tool gets the same number of repeats (``REPEATS`` = 5), run in interleaved
+  rounds (each round runs one repeat of every tool of the network, the starting tool
+  rotating), so all tools of a case see the same machine load; the figure is the
   median over them of (time - n * start-up) / events, for wall time and for CPU time
   (CPU: this process plus its finished child processes, which is what other jobs on
   the machine disturb least);
 * start-up (process launch, reading the model, code generation/compilation; for
   nanokin: parsing, building the arrays and loading the compiled kernels) is the
-  median of 5 runs to T = 1e-9 and is reported separately;
+  median of ``STARTUP_RUNS`` runs to T = 1e-9 and is reported separately;
+* time budget: every peer process (start-up run, trajectory) gets ``BUDGET_S``
+  seconds; a peer whose trajectory to T does not finish runs to T/20 instead (its row
+  says so), and is skipped with "did not finish N events ... within X s" otherwise;
+* ``--quick`` runs multistate, multisite2 and egfr_net (libroadrunner only up to 300
+  reactions) with nanokin's ``rssa`` and ``rssacr`` (``direct`` is the slowest method on
+  every network), without nanokin's start-up and the cold-start, memory, thread and
+  ODE rows; the full run
+  (``python benchmarks/bench_ssa.py --json FILE``) runs all five networks and those;
 * ratios are formed from the medians, for wall and CPU time separately; the spread
   (max/min over the repeats) is reported beside each figure.
 
@@ -69,7 +79,16 @@ END_TIMES = {"multistate": 200.0, "multisite2": 20.0, "egfr_net": 1.0, "BCR": 0.
 CATALYST_NS = {"multistate": 65.0, "multisite2": 320.0, "egfr_net": 100.0,
                "fceri_gamma2": 1300.0}
 REPEATS = 5
-TARGET_S = (2.0, 1.0)          # seconds of work per repeat: full, quick
+STARTUP_RUNS = 3
+TARGET_S = (1.0, 1.0)          # seconds of work per repeat: full, quick
+# seconds one peer process (start-up run, one trajectory) may take: full, quick
+BUDGET_S = (30.0, 30.0)
+QUICK_MODELS = ["multistate", "multisite2", "egfr_net"]
+# --quick: the two methods that are fastest on these networks (direct is slower on all
+# five, RESULTS.md); nanokin's start-up (fresh processes) is measured in the full run
+QUICK_METHODS = ("rssa", "rssacr")
+DIRECT_MAX_REACTIONS = 30_000
+ROADRUNNER_MAX_REACTIONS_QUICK = 300
 # libroadrunner compiles the SBML model (12 s for egfr_net's 3 749 reactions) and
 # GillesPy2 writes one expression per reaction (minutes on egfr_net): run only up to
 ROADRUNNER_MAX_REACTIONS = 4000
@@ -130,37 +149,70 @@ def nanokin_process(name, t_end, method, cold=False):
     return out
 
 
-def bench_nanokin(name, T, target, methods=("direct", "rssa", "rssacr")):
+class Side:
+    """One tool of a network case: start-up measured, ``n`` trajectories per repeat
+    chosen, ``rep(r)`` runs one repeat and returns (wall, cpu, events) with the
+    per-trajectory start-up of a process peer already subtracted."""
+
+    def __init__(self, tool, startup, n, rep, events_from, t_end, peak_mb=None,
+                 status="ok"):
+        self.tool, self.startup, self.n, self.rep = tool, startup, n, rep
+        self.events_from, self.t_end, self.peak_mb, self.status = (events_from, t_end,
+                                                                   peak_mb, status)
+        self.per_w, self.per_c, self.events = [], [], []
+
+    def row(self):
+        if not self.per_w:
+            return _row(self.tool, self.startup, [float("nan")], [float("nan")], 0,
+                        self.events_from, 0, self.peak_mb, status=self.status)
+        r = _row(self.tool, self.startup, self.per_w, self.per_c,
+                 float(np.mean(self.events)), self.events_from, self.n, self.peak_mb,
+                 self.status)
+        r["tool_t_end"] = self.t_end
+        return r
+
+
+def measure(sides):
+    """REPEATS rounds; in each every side runs one repeat, in an order that rotates from
+    round to round, so that all tools of a case see the same machine load."""
+    live = [sd for sd in sides if sd.rep is not None]
+    for rep in range(REPEATS):
+        k = rep % max(1, len(live))
+        for sd in live[k:] + live[:k]:
+            w, c, ev, n_traj = sd.rep(rep)
+            sd.per_w.append(1e9 * w / ev)
+            sd.per_c.append(1e9 * c / ev)
+            sd.events.append(ev / n_traj)
+
+
+def nanokin_sides(name, T, target, methods=("direct", "rssa", "rssacr"), startup=True):
     import numba
 
     from sim.network import read_net
     from sim.ssa import simulate
 
     path = MODELS_DIR / f"{name}.net"
-    before = numba.get_num_threads()
+    sides, events = [], []
     numba.set_num_threads(1)
-    rows, events = {}, []
-    try:
-        for method in methods:
-            compiled = read_net(path).compile()
-            simulate(compiled, np.array([0.0, TINY_T]), 1, 0, method)   # compile / load
-            ups = [nanokin_process(name, TINY_T, method) for _ in range(3)]
-            startup = (_med([u["wall_s"] for u in ups]), _med([u["cpu_s"] for u in ups]))
-            (w1, _), res = timed(simulate, compiled, np.array([0.0, T]), 1, 999, method)
-            n = _n_for(w1, target)
-            per_w, per_c = [], []
-            for rep in range(REPEATS):
-                (w, c), res = timed(simulate, compiled, np.array([0.0, T]), n,
-                                    1000 + 100 * rep, method)
-                ev = int(res.events.sum())
-                events.extend(res.events.tolist())
-                per_w.append(1e9 * w / ev)
-                per_c.append(1e9 * c / ev)
-            rows[method] = _row(f"nanokin {method}", startup, per_w, per_c,
-                                float(np.mean(res.events)), "own count", n)
-    finally:
-        numba.set_num_threads(before)
-    return rows, float(np.mean(events))
+    for method in methods:
+        compiled = read_net(path).compile()
+        simulate(compiled, np.array([0.0, TINY_T]), 1, 0, method)   # compile / load
+        if startup:
+            ups = [nanokin_process(name, TINY_T, method) for _ in range(STARTUP_RUNS)]
+            up = (_med([u["wall_s"] for u in ups]), _med([u["cpu_s"] for u in ups]))
+        else:
+            up = (float("nan"), float("nan"))
+        (w1, _), res = timed(simulate, compiled, np.array([0.0, T]), 1, 999, method)
+        events.extend(res.events.tolist())
+        n = _n_for(w1, target)
+
+        def rep(r, compiled=compiled, n=n, method=method):
+            (w, c), res = timed(simulate, compiled, np.array([0.0, T]), n, 1000 + 100 * r,
+                                method)
+            events.extend(res.events.tolist())
+            return w, c, int(res.events.sum()), n
+        sides.append(Side(f"nanokin {method}", up, n, rep, "own count", T))
+    return sides, events
 
 
 def bench_threads(name, T, n_traj, method):
@@ -187,50 +239,86 @@ def bench_threads(name, T, n_traj, method):
 
 # ----------------------------------------------------------------------------- peers
 
-def _process_peer(tool, run_one, target, events_from, ours_events=None):
-    """A peer run as one process per trajectory: ``run_one(t_end, seed)`` returns
-    (stats dict with wall_s/cpu_s/peak_mb, events or None)."""
+class Budget(Exception):
+    pass
+
+
+def _process_side(tool, run_one, T, target, events_from, budget, ours_events=None):
+    """A peer run as one process per trajectory: ``run_one(t_end, seed, timeout)``
+    returns (stats dict with wall_s/cpu_s/peak_mb/returncode, events or None).  Every
+    process gets ``budget`` seconds; a peer whose trajectory to T does not finish within
+    it is run to T / 20 instead, and skipped when that does not finish either."""
     from sim.bionetgen import available_memory_bytes
-    ups = [run_one(TINY_T, 1 + i) for i in range(REPEATS)]
+
+    def call(t_end, seed):
+        st, ev = run_one(t_end, seed, budget)
+        if st.get("returncode", 0) != 0 or st["wall_s"] >= budget:
+            raise Budget()
+        return st, ev
+    try:
+        ups = [call(TINY_T, 1 + i) for i in range(STARTUP_RUNS)]
+    except Budget:
+        return Side(tool, (float("nan"), float("nan")), 0, None, events_from, T,
+                    status=f"not run: its start-up (T = 1e-9) did not finish within {budget:g} s")
     startup = (_med([u[0]["wall_s"] for u in ups]), _med([u[0]["cpu_s"] for u in ups]))
-    peak = max(u[0]["peak_mb"] for u in ups)
+    peak = [max(u[0]["peak_mb"] for u in ups)]
     avail = available_memory_bytes()
-    if avail and peak * 2**20 > 0.5 * avail:
-        return _row(tool, startup, [float("nan")], [float("nan")], 0, events_from, 0, peak,
-                    status=f"not run: start-up alone needs {peak:.0f} MB of "
+    if avail and peak[0] * 2**20 > 0.5 * avail:
+        return Side(tool, startup, 0, None, events_from, T, peak[0],
+                    status=f"not run: start-up alone needs {peak[0]:.0f} MB of "
                            f"{avail / 2**20:.0f} MB available")
-    st, ev = run_one(T_CURRENT[0], 999)
+    t_run, status = T, "ok"
+    try:
+        st, ev = call(T, 999)
+    except Budget:
+        t_run = T / 20
+        try:
+            st, ev = call(t_run, 999)
+        except Budget:
+            n_ev = f"{ours_events:,.0f} " if ours_events else ""
+            return Side(tool, startup, 0, None, events_from, T, peak[0],
+                        status=f"did not finish {n_ev}events (T = {T:g}) nor T = {t_run:g} "
+                               f"within {budget:g} s")
+        status = (f"T = {t_run:g} instead of {T:g}: a trajectory to T did not finish "
+                  f"within {budget:g} s")
     n = _n_for(st["wall_s"] - startup[0], target)
-    per_w, per_c, evs = [], [], []
-    for rep in range(REPEATS):
+    peak[0] = max(peak[0], st["peak_mb"])
+
+    def rep(r):
         wall = cpu = 0.0
         events = 0
         for k in range(n):
-            st, ev = run_one(T_CURRENT[0], 1000 + 100 * rep + k)
+            st, ev = run_one(t_run, 1000 + 100 * r + k, 20 * budget)
+            if st.get("returncode", 0) != 0:
+                raise RuntimeError(f"{tool} failed (exit {st.get('returncode')})")
             wall += st["wall_s"] - startup[0]
             cpu += st["cpu_s"] - startup[1]
-            peak = max(peak, st["peak_mb"])
+            peak[0] = max(peak[0], st["peak_mb"])
             events += ev if ev is not None else ours_events
-            evs.append(ev if ev is not None else ours_events)
-        per_w.append(1e9 * wall / events)
-        per_c.append(1e9 * cpu / events)
-    return _row(tool, startup, per_w, per_c, float(np.mean(evs)), events_from, n, peak)
+        return wall, cpu, events, n
+    side = Side(tool, startup, n, rep, events_from, t_run, None, status)
+    side.peak_ref = peak
+    return side
 
 
-T_CURRENT = [0.0]
-
-
-def bench_bionetgen(name, T, ours_events, target):
+def bench_bionetgen(name, T, ours_events, target, wd, budget):
     from sim.network import run_network_ssa
     path = MODELS_DIR / f"{name}.net"
     limit = _mem_limit()
-    with tempfile.TemporaryDirectory(prefix="nk_bench_rn_") as wd:
-        def one(t_end, seed):
-            st = {}
+
+    def one(t_end, seed, timeout):
+        st = {}
+        try:
             _, _, steps, _ = run_network_ssa(path, t_end, 10, seed, workdir=wd, stats=st,
-                                             memory_limit_bytes=limit)
-            return st, steps
-        return _process_peer("BioNetGen run_network SSA", one, target, "TOTAL STEPS")
+                                             memory_limit_bytes=limit, timeout=timeout)
+        except RuntimeError:
+            st.setdefault("returncode", 1)
+            st.setdefault("wall_s", timeout)
+            return st, None
+        st["returncode"] = 0
+        return st, steps
+    return _process_side("BioNetGen run_network SSA", one, T, target, "TOTAL STEPS",
+                         budget, ours_events)
 
 
 def _bngl_without_actions(name):
@@ -240,24 +328,23 @@ def _bngl_without_actions(name):
                   r"\s*\(.*$", "", text, flags=re.M)
 
 
-def bench_nfsim(name, T, ours_events, target):
+def bench_nfsim(name, T, ours_events, target, wd, budget):
     from sim.bionetgen import find_tools, run_bng2, run_process
     tools = find_tools()
     limit = _mem_limit()
-    with tempfile.TemporaryDirectory(prefix="nk_bench_nf_") as wd:
-        run_bng2(_bngl_without_actions(name) + "\nwriteXML()\n", workdir=wd, name=name)
-        xml = Path(wd) / f"{name}.xml"
+    run_bng2(_bngl_without_actions(name) + "\nwriteXML()\n", workdir=wd, name=name)
+    xml = Path(wd) / f"{name}.xml"
 
-        def one(t_end, seed):
-            cmd = [tools.nfsim, "-xml", xml, "-sim", repr(t_end), "-oSteps", "10",
-                   "-seed", str(seed), "-gml", "5000000", "-cb", "-o", Path(wd) / "nf.gdat"]
-            out = run_process(cmd, timeout=3600, memory_limit_bytes=limit)
-            if out["returncode"] != 0:
-                raise RuntimeError(out["stdout"][-400:] + out["stderr"][-400:])
-            m = re.search(r"You just simulated (\d+) reactions", out["stdout"])
-            return out, int(m.group(1)) if m else None
-        return _process_peer("NFsim (network-free, .bngl)", one, target, "NFsim report",
-                             ours_events)
+    def one(t_end, seed, timeout):
+        cmd = [tools.nfsim, "-xml", xml, "-sim", repr(t_end), "-oSteps", "10",
+               "-seed", str(seed), "-gml", "5000000", "-cb", "-o", Path(wd) / "nf.gdat"]
+        out = run_process(cmd, timeout=timeout, memory_limit_bytes=limit)
+        m = re.search(r"You just simulated (\d+) reactions", out["stdout"])
+        if out["returncode"] == 0 and not m:
+            out["returncode"] = 1
+        return out, int(m.group(1)) if m else None
+    return _process_side("NFsim (network-free, .bngl)", one, T, target, "NFsim report",
+                         budget, ours_events)
 
 
 def _sbml(name, wd):
@@ -267,47 +354,44 @@ def _sbml(name, wd):
     return Path(wd) / f"{name}_sbml.xml"
 
 
-def _inprocess_peer(tool, load, run_traj, T, ours_events, target):
+def _inprocess_side(tool, load, run_traj, T, ours_events, target):
     """A peer run inside this process: ``load()`` builds it once (start-up, timed
-    REPEATS times), ``run_traj(model, t_end, seed)`` runs one trajectory."""
-    ups = [timed(load) for _ in range(REPEATS)]
+    STARTUP_RUNS times), ``run_traj(model, t_end, seed)`` runs one trajectory."""
+    ups = [timed(load) for _ in range(STARTUP_RUNS)]
     model = ups[-1][1]
     startup = (_med([u[0][0] for u in ups]), _med([u[0][1] for u in ups]))
-    tiny = [timed(run_traj, model, TINY_T, 1 + i)[0] for i in range(REPEATS)]
+    tiny = [timed(run_traj, model, TINY_T, 1 + i)[0] for i in range(STARTUP_RUNS)]
     t0 = (_med([x[0] for x in tiny]), _med([x[1] for x in tiny]))
     (w1, _), _ = timed(run_traj, model, T, 999)
     n = _n_for(w1, target)
-    per_w, per_c = [], []
-    for rep in range(REPEATS):
+
+    def rep(r):
         wall = cpu = 0.0
         for k in range(n):
-            (w, c), _ = timed(run_traj, model, T, 1000 + 100 * rep + k)
+            (w, c), _ = timed(run_traj, model, T, 1000 + 100 * r + k)
             wall += w - t0[0]
             cpu += c - t0[1]
-        per_w.append(1e9 * wall / (n * ours_events))
-        per_c.append(1e9 * cpu / (n * ours_events))
-    return _row(tool, (startup[0] + t0[0], startup[1] + t0[1]), per_w, per_c, ours_events,
-                "nanokin mean count", n)
+        return wall, cpu, n * ours_events, n
+    return Side(tool, (startup[0] + t0[0], startup[1] + t0[1]), n, rep, "nanokin mean count", T)
 
 
-def bench_roadrunner(name, T, ours_events, target):
+def bench_roadrunner(name, T, ours_events, target, wd, budget):
     import roadrunner
-    with tempfile.TemporaryDirectory(prefix="nk_bench_rr_") as wd:
-        sbml = _sbml(name, wd)
+    sbml = _sbml(name, wd)
 
-        def load():
-            rr = roadrunner.RoadRunner(str(sbml))
-            rr.setIntegrator("gillespie")
-            rr.getIntegrator().variable_step_size = False
-            return rr
+    def load():
+        rr = roadrunner.RoadRunner(str(sbml))
+        rr.setIntegrator("gillespie")
+        rr.getIntegrator().variable_step_size = False
+        return rr
 
-        def traj(rr, t_end, seed):
-            rr.reset()
-            rr.getIntegrator().seed = seed
-            rr.simulate(0.0, t_end, 11)
+    def traj(rr, t_end, seed):
+        rr.reset()
+        rr.getIntegrator().seed = seed
+        rr.simulate(0.0, t_end, 11)
 
-        return _inprocess_peer(f"libroadrunner {roadrunner.__version__} gillespie", load,
-                               traj, T, ours_events, target)
+    return _inprocess_side(f"libroadrunner {roadrunner.__version__} gillespie", load,
+                           traj, T, ours_events, target)
 
 
 def _gillespy_model(net, T):
@@ -348,17 +432,17 @@ def bench_gillespy2_cpp(net, T, ours_events, target):
     def traj(ms, t_end, seed):
         ms[0].run(solver=ms[1], t=t_end, seed=seed)
 
-    return _inprocess_peer(f"GillesPy2 {gillespy2.__version__} SSACSolver (C++)", load,
+    return _inprocess_side(f"GillesPy2 {gillespy2.__version__} SSACSolver (C++)", load,
                            traj, T, ours_events, target)
 
 
 PEERS = [
-    ("BioNetGen", "bionetgen", 10**9, lambda net, name, T, ev, tg: bench_bionetgen(name, T, ev, tg)),
-    ("NFsim", "bionetgen", 10**9, lambda net, name, T, ev, tg: bench_nfsim(name, T, ev, tg)),
+    ("BioNetGen", "bionetgen", 10**9, lambda net, name, T, ev, tg, wd, b: bench_bionetgen(name, T, ev, tg, wd, b)),
+    ("NFsim", "bionetgen", 10**9, lambda net, name, T, ev, tg, wd, b: bench_nfsim(name, T, ev, tg, wd, b)),
     ("libroadrunner", "roadrunner", ROADRUNNER_MAX_REACTIONS,
-     lambda net, name, T, ev, tg: bench_roadrunner(name, T, ev, tg)),
+     lambda net, name, T, ev, tg, wd, b: bench_roadrunner(name, T, ev, tg, wd, b)),
     ("GillesPy2 C++", "gillespy2", GILLESPY2_MAX_REACTIONS,
-     lambda net, name, T, ev, tg: bench_gillespy2_cpp(net, T, ev, tg)),
+     lambda net, name, T, ev, tg, wd, b: bench_gillespy2_cpp(net, T, ev, tg)),
 ]
 
 
@@ -388,44 +472,73 @@ def machine() -> str:
             f"{np.__version__}")
 
 
-def run(quick: bool = False, models=None, peers=None, memory: bool = True,
-        ode: bool = True) -> dict:
+def run(quick: bool = False, models=None, peers=None, memory: bool | None = None,
+        ode: bool | None = None, budget: float | None = None,
+        threads: bool | None = None) -> dict:
+    """``quick``: the three smaller networks, no cold-start, memory, threads or ODE rows
+    (they are in the full run); every ratio still from medians of REPEATS interleaved
+    repeats of >= TARGET_S of work per side.  ``budget``: seconds one peer process may
+    take (start-up, one trajectory); see :func:`_process_side`."""
+    import numba
+
     from sim.network import read_net
+    memory = (not quick) if memory is None else memory
+    ode = (not quick) if ode is None else ode
+    threads = (not quick) if threads is None else threads
+    budget = budget or BUDGET_S[int(quick)]
     rows, notes = [], [f"machine: {machine()}",
                        "load average at start (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg()]
     target = TARGET_S[int(quick)]
-    models = models or list(END_TIMES)
+    models = models or (QUICK_MODELS if quick else list(END_TIMES))
+    rr_max = ROADRUNNER_MAX_REACTIONS_QUICK if quick else ROADRUNNER_MAX_REACTIONS
+    threads_before = numba.get_num_threads()
     for name in models:
         if not (MODELS_DIR / f"{name}.net").exists():
             notes.append(f"{name}: model files not found in {MODELS_DIR}; skipped")
             continue
         T = END_TIMES[name]
-        T_CURRENT[0] = T
         net = read_net(MODELS_DIR / f"{name}.net")
-        ours, ev = bench_nanokin(name, T, target)
+        methods = QUICK_METHODS if quick else ("direct", "rssa", "rssacr")
+        if not quick and net.n_reactions > DIRECT_MAX_REACTIONS:
+            methods = ("rssa", "rssacr")
+            notes.append(f"{name}: nanokin direct not run ({net.n_reactions} reactions > "
+                         f"{DIRECT_MAX_REACTIONS}: building its dependency table took 4-5 min "
+                         "and 5 GB per fresh process on fceri_gamma2, and method 'auto' "
+                         "never picks it there)")
+        ours, evs = nanokin_sides(name, T, target, methods, startup=not quick)
+        ev = float(np.mean(evs))
+        case = list(ours)
+        with tempfile.TemporaryDirectory(prefix="nk_bench_ssa_") as wd:
+            for label, module, max_rx, fn in PEERS:
+                if peers and label not in peers:
+                    continue
+                if not _installed(module):
+                    notes.append(f"{name}: {label} not installed ({module}); skipped")
+                    continue
+                if label == "libroadrunner":
+                    max_rx = rr_max
+                if net.n_reactions > max_rx:
+                    notes.append(f"{name}: {label} not run ({net.n_reactions} reactions > "
+                                 f"{max_rx}: its model set-up alone takes minutes)")
+                    continue
+                try:
+                    case.append(fn(net, name, T, ev, target, wd, budget))
+                except Exception as exc:  # noqa: BLE001  a failing peer is reported, not fatal
+                    msg = str(exc).strip().splitlines()
+                    notes.append(f"{name}: {label} failed: {msg[-1] if msg else type(exc).__name__}")
+            measure(case)
+        numba.set_num_threads(threads_before)
+        for sd in case:
+            if getattr(sd, "peak_ref", None):
+                sd.peak_mb = sd.peak_ref[0]
         if memory and name == "fceri_gamma2":
-            for m, r in ours.items():
-                r["peak_mb"] = nanokin_process(name, T, m)["peak_mb"]
-        case = list(ours.values())
-        for label, module, max_rx, fn in PEERS:
-            if peers and label not in peers:
-                continue
-            if not _installed(module):
-                notes.append(f"{name}: {label} not installed ({module}); skipped")
-                continue
-            if net.n_reactions > max_rx:
-                notes.append(f"{name}: {label} not run ({net.n_reactions} reactions > "
-                             f"{max_rx}: its model set-up alone takes minutes)")
-                continue
-            try:
-                case.append(fn(net, name, T, ev, target))
-            except Exception as exc:  # noqa: BLE001  a failing peer is reported, not fatal
-                msg = str(exc).strip().splitlines()
-                notes.append(f"{name}: {label} failed: {msg[-1] if msg else type(exc).__name__}")
-        ok = [r for r in ours.values() if r["status"] == "ok"]
+            for sd in ours:
+                sd.peak_mb = nanokin_process(name, T, sd.tool.split()[-1])["peak_mb"]
+        case_rows = [sd.row() for sd in case]
+        ok = [r for r in case_rows[:len(ours)] if r["status"] == "ok"]
         best = min(ok, key=lambda r: r["ns_per_event"])
         best_cpu = min(ok, key=lambda r: r["cpu_ns_per_event"])
-        for r in case:
+        for r in case_rows:
             rows.append(dict(network=name, t_end=T, species=net.n_species,
                              reactions=net.n_reactions, **r,
                              best_nanokin=best["tool"], best_nanokin_cpu=best_cpu["tool"],
@@ -433,8 +546,8 @@ def run(quick: bool = False, models=None, peers=None, memory: bool = True,
                              cpu_ratio_peer_over_nanokin=r["cpu_ns_per_event"]
                              / best_cpu["cpu_ns_per_event"]))
         for key, label, b in (("ns_per_event", "wall", best), ("cpu_ns_per_event", "CPU", best_cpu)):
-            faster = [r for r in case if not r["tool"].startswith("nanokin")
-                      and r["status"] == "ok" and r[key] < b[key]]
+            faster = [r for r in case_rows if not r["tool"].startswith("nanokin")
+                      and r["ns_per_event"] == r["ns_per_event"] and r[key] < b[key]]
             msg = f"{name} ({label} time): nanokin best = {b['tool']} {b[key]:.0f} ns/event"
             if name in CATALYST_NS:
                 tgt = 2 * CATALYST_NS[name]
@@ -445,19 +558,21 @@ def run(quick: bool = False, models=None, peers=None, memory: bool = True,
             msg += ("; faster per event than every peer measured" if not faster else
                     "; SLOWER than " + ", ".join(r["tool"] for r in faster))
             notes.append(msg)
+        print(f"  [{name} done, load {os.getloadavg()[0]:.1f}]", file=sys.stderr, flush=True)
     if memory:
         for method in ("direct", "rssa", "rssacr"):
             out = nanokin_process(models[0], TINY_T, method, cold=True)
             rows.append(dict(network=models[0], tool=f"nanokin {method} cold start",
                              cold_start_s=out["wall_s"], cold_start_cpu_s=out["cpu_s"]))
-    name = "multisite2" if "multisite2" in models else models[0]
-    if (MODELS_DIR / f"{name}.net").exists():
-        T = END_TIMES[name] / (4 if quick else 1)
-        out, same = bench_threads(name, T, 8, "rssa")
-        w1, w2 = out[1][0], out[max(out)][0]
-        rows.append(dict(network=name, t_end=T, tool="nanokin rssa ensemble of 8",
-                         threads_1_wall_s=w1, threads_2_wall_s=w2, speedup=w1 / w2,
-                         identical_results=same))
+    if threads:
+        name = "multisite2" if "multisite2" in models else models[0]
+        if (MODELS_DIR / f"{name}.net").exists():
+            T = END_TIMES[name] / (4 if quick else 1)
+            out, same = bench_threads(name, T, 8, "rssa")
+            w1, w2 = out[1][0], out[max(out)][0]
+            rows.append(dict(network=name, t_end=T, tool="nanokin rssa ensemble of 8",
+                             threads_1_wall_s=w1, threads_2_wall_s=w2, speedup=w1 / w2,
+                             identical_results=same))
     if ode:
         r2, n2 = bench_ode(quick)
         rows += r2
@@ -613,18 +728,20 @@ if __name__ == "__main__":
     ap.add_argument("--model", action="append", choices=list(END_TIMES))
     ap.add_argument("--peer", action="append", choices=[p[0] for p in PEERS])
     ap.add_argument("--json")
+    ap.add_argument("--budget", type=float, help="seconds per peer process (default %g)"
+                    % BUDGET_S[0])
     ap.add_argument("--compare", help="a JSON file of an earlier run: print ratio changes")
     a = ap.parse_args()
-    rec = run(a.quick, a.model, a.peer)
+    rec = run(a.quick, a.model, a.peer, budget=a.budget)
     for row in rec["rows"]:
         print(", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                         for k, v in row.items()))
     for n in rec["notes"]:
         print("note:", n)
-    print()
-    print(markdown(rec))
     if a.json:
         Path(a.json).write_text(json.dumps(rec, indent=2, default=str))
+    print()
+    print(markdown(rec))
     if a.compare:
         old = json.loads(Path(a.compare).read_text())
         print()

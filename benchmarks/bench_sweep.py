@@ -24,6 +24,10 @@ full 10 000-point case; ``--points`` sets a smaller grid for a shared machine.
 """
 from __future__ import annotations
 
+#: not part of ``nanokin bench --quick`` (run with ``--only``)
+IN_QUICK = False
+WHY_NOT_QUICK = "parallel efficiency of worker processes, which a shared 2-core machine cannot reproduce; no ratio of two tools"
+
 import os
 
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")

@@ -24,14 +24,17 @@ def test_bench_ssa_rows_against_bionetgen():
     bench.END_TIMES = {"multistate": 20.0}
     bench.TARGET_S = (0.05, 0.05)
     bench.ODE_NETWORKS = {"multistate": 1.0}
-    rec = bench.run(quick=True, models=["multistate"], peers=["BioNetGen"], memory=False)
+    rec = bench.run(quick=True, models=["multistate"], peers=["BioNetGen"], memory=False,
+                    ode=True, threads=True)
     tools = [r["tool"] for r in rec["rows"] if "ns_per_event" in r]
-    assert tools == ["nanokin direct", "nanokin rssa", "nanokin rssacr",
-                     "BioNetGen run_network SSA"]
+    assert tools == ["nanokin rssa", "nanokin rssacr", "BioNetGen run_network SSA"]
     for r in rec["rows"]:
         if "ns_per_event" in r:
             assert r["events_per_trajectory"] > 10_000 and r["repeats"] == 5
-            assert r["ns_per_event"] > 0 and r["status"] == "ok" and r["startup_s"] > 0
+            assert r["ns_per_event"] > 0 and r["status"] == "ok"
+            # --quick measures start-up (fresh processes) for the peers only
+            assert (r["startup_s"] > 0) if r["tool"].startswith("BioNetGen") else \
+                r["startup_s"] != r["startup_s"]
             assert r["ratio_peer_over_nanokin"] > 0 and r["cpu_ns_per_event"] > 0
             spread = r["spread_wall"]          # max/min over the repeats: a ratio, not a time
             assert spread >= 1.0

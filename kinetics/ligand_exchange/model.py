@@ -27,10 +27,9 @@ class LigandExchangeModel(Model):
     #: line search, so one sweep over the 12 directions costs ~180 evaluations: with 60 (the
     #: first calibration) it moved only k_core_M_s, apex_factor and aliphatic_leaving and
     #: stopped at log posterior -1970; 300 evaluations and one restart (fresh directions) give
-    #: every parameter at least one line search (the shipped fit: log posterior -41.0 after 604
-    #: evaluations; 1444 evaluations in all, 38.5 CPU-min on a shared 2-core machine).  The
-    #: likelihood is a deterministic function of the parameters (common random numbers: every
-    #: reference experiment runs with its file's seed).  The emcee chain stays short (26 x 20), far from 1000 effective samples (run more
+    #: every parameter at least one line search.  The likelihood is a deterministic function of
+    #: the parameters (common random numbers: every reference experiment runs with its file's
+    #: seed).  The emcee chain stays short (26 x 20), far from 1000 effective samples (run more
     #: --steps for that).
     fit_settings = {"walkers": 26, "steps": 20, "burn": 6, "quick": True, "map_maxfev": 300,
                     "map_restarts": 1, "map_start": START}

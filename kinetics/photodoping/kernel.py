@@ -36,8 +36,10 @@ SET_KEYS = ("back_rate_constant_per_nm2_s", "transfer_coefficient", "auger_per_s
 
 
 @njit(cache=True)
-def ladder_mean_pairs_scalar(E, lad, vt):
-    """<k> at potential E (V) for the ladder ``lad`` (same algebra as thermo.ladder_mean_pairs)."""
+def ladder_occupancy_scalar(E, lad, vt):
+    """(<k>, K - <k>) at potential E (V) for the ladder ``lad`` (same algebra as
+    thermo.ladder_mean_pairs); both summed directly, so the empty levels carry no
+    cancellation near full filling."""
     k = lad.size
     logw = np.empty(k + 1)
     logw[0] = 0.0
@@ -47,32 +49,20 @@ def ladder_mean_pairs_scalar(E, lad, vt):
         logw[j + 1] = acc
     mx = logw.max()
     s = 0.0
-    m = 0.0
+    pairs = 0.0
+    holes = 0.0
     for j in range(k + 1):
         w = math.exp(logw[j] - mx)
         s += w
-        m += j * w
-    return m / s
+        pairs += j * w
+        holes += (k - j) * w
+    return pairs / s, holes / s
 
 
 @njit(cache=True)
-def ladder_mean_holes_scalar(E, lad, vt):
-    """K - <k> at potential E (V), summed directly (no cancellation near full filling)."""
-    k = lad.size
-    logw = np.empty(k + 1)
-    logw[0] = 0.0
-    acc = 0.0
-    for j in range(k):
-        acc += (lad[j] - E) / vt
-        logw[j + 1] = acc
-    mx = logw.max()
-    s = 0.0
-    m = 0.0
-    for j in range(k + 1):
-        w = math.exp(logw[j] - mx)
-        s += w
-        m += (k - j) * w
-    return m / s
+def ladder_mean_pairs_scalar(E, lad, vt):
+    """<k> at potential E (V) for the ladder ``lad``."""
+    return ladder_occupancy_scalar(E, lad, vt)[0]
 
 
 @njit(cache=True)
@@ -86,7 +76,7 @@ def ladder_potential_scalar(x, lad, vt):
     for _ in range(80):
         mid = 0.5 * (lo + hi)
         if upper:
-            more = ladder_mean_holes_scalar(mid, lad, vt) < k - xs
+            more = ladder_occupancy_scalar(mid, lad, vt)[1] < k - xs
         else:
             more = ladder_mean_pairs_scalar(mid, lad, vt) > xs
         if more:

@@ -70,8 +70,11 @@ from sim.bench import timed  # noqa: E402
 from sim.paths import benchmark_models_dir  # noqa: E402
 
 MODELS_DIR = benchmark_models_dir()
-# end time per network (model time units): ~0.3-3 s of work for the slowest peer
-END_TIMES = {"multistate": 200.0, "multisite2": 20.0, "egfr_net": 1.0, "BCR": 0.2,
+# end time per network (model time units): ~0.3-3 s of work for the slowest peer.
+# egfr_net runs to T = 5 (was 1): at T = 1 a peer process spent ~3.4 s (NFsim) starting
+# up and only ~2 s simulating, so the variation of its start-up, subtracted as a
+# median, moved NFsim's per-event figure by 64 % between two consecutive runs
+END_TIMES = {"multistate": 200.0, "multisite2": 20.0, "egfr_net": 5.0, "BCR": 0.2,
              "fceri_gamma2": 50.0}
 # published per-event figures of Catalyst's fastest method (Loman et al. 2023, PLOS
 # Comput. Biol. 19: e1011530, median times divided by direct-method event counts;
@@ -474,11 +477,13 @@ def machine() -> str:
 
 def run(quick: bool = False, models=None, peers=None, memory: bool | None = None,
         ode: bool | None = None, budget: float | None = None,
-        threads: bool | None = None) -> dict:
+        threads: bool | None = None, on_network=None) -> dict:
     """``quick``: the three smaller networks, no cold-start, memory, threads or ODE rows
     (they are in the full run); every ratio still from medians of REPEATS interleaved
     repeats of >= TARGET_S of work per side.  ``budget``: seconds one peer process may
-    take (start-up, one trajectory); see :func:`_process_side`."""
+    take (start-up, one trajectory); see :func:`_process_side`.  ``on_network(rec)`` is
+    called with the record so far after every network (the command line writes it to
+    ``--json`` then, so a stopped run keeps the networks it finished)."""
     import numba
 
     from sim.network import read_net
@@ -559,6 +564,8 @@ def run(quick: bool = False, models=None, peers=None, memory: bool | None = None
                     "; SLOWER than " + ", ".join(r["tool"] for r in faster))
             notes.append(msg)
         print(f"  [{name} done, load {os.getloadavg()[0]:.1f}]", file=sys.stderr, flush=True)
+        if on_network is not None:
+            on_network({"rows": rows, "notes": notes + ["partial: stopped after " + name]})
     if memory:
         for method in ("direct", "rssa", "rssacr"):
             out = nanokin_process(models[0], TINY_T, method, cold=True)
@@ -732,14 +739,19 @@ if __name__ == "__main__":
                     % BUDGET_S[0])
     ap.add_argument("--compare", help="a JSON file of an earlier run: print ratio changes")
     a = ap.parse_args()
-    rec = run(a.quick, a.model, a.peer, budget=a.budget)
+
+    def save(rec):
+        if a.json:
+            tmp = Path(a.json + ".tmp")
+            tmp.write_text(json.dumps(rec, indent=2, default=str))
+            os.replace(tmp, a.json)
+    rec = run(a.quick, a.model, a.peer, budget=a.budget, on_network=save)
     for row in rec["rows"]:
         print(", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                         for k, v in row.items()))
     for n in rec["notes"]:
         print("note:", n)
-    if a.json:
-        Path(a.json).write_text(json.dumps(rec, indent=2, default=str))
+    save(rec)
     print()
     print(markdown(rec))
     if a.compare:

@@ -146,10 +146,13 @@ def call(fn, *args, grace: float = 1.0, poll: float = 0.05):
     ``nogil`` kernels that cannot return early); see the module doc."""
     if not _main_thread():
         return fn(*args)
+    import numba
     box: dict = {}
+    n_threads = numba.get_num_threads()   # per thread in numba: the worker takes the caller's
 
     def target():
         try:
+            numba.set_num_threads(n_threads)
             box["value"] = fn(*args)
         except BaseException as exc:  # re-raised in the caller's thread
             box["error"] = exc

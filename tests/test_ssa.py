@@ -106,6 +106,25 @@ def test_results_independent_of_thread_count(method):
     assert not np.array_equal(one.values, other.values)
 
 
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 numba threads")
+def test_the_kernel_thread_runs_with_the_callers_thread_count(monkeypatch):
+    """numba's thread count is per thread: the worker thread that runs the kernel (so that
+    Ctrl-C is seen) must use what the caller set, not numba's default."""
+    import sim.interrupt
+    import sim.ssa
+    seen = []
+    monkeypatch.setattr(sim.ssa, "_ensemble_rssa", lambda *a: seen.append(numba.get_num_threads()))
+    before = numba.get_num_threads()
+    try:
+        for n in (1, 2, 1):
+            numba.set_num_threads(n)
+            simulate(TOY.compile(), np.array([0.0, 1.0]), 2, seed=1, method="rssa")
+            assert sim.interrupt.call(numba.get_num_threads) == n
+    finally:
+        numba.set_num_threads(before)
+    assert seen == [1, 2, 1]
+
+
 @pytest.mark.parametrize("method", ["rssa", "rssacr"])
 def test_methods_agree_on_mean(method):
     c = TOY.compile()

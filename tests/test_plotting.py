@@ -1,3 +1,5 @@
+"""The shared plotting helpers (sim/plotting.py)."""
+
 
 def test_percentiles_of_columns_without_finite_draws_are_nan_without_warning():
     import warnings

@@ -96,6 +96,7 @@ def run(quick: bool = False, models=MODELS) -> dict:
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if not a.startswith("-")]
-    rec = run(quick="--quick" in sys.argv, models=tuple(args) or MODELS)
+    from sim.bench import script_args
+    a = script_args(__doc__, positional=("models", "models to time (default: all)", list(MODELS)))
+    rec = run(quick=a.quick, models=tuple(a.models) or MODELS)
     print(json.dumps(rec, indent=2, default=float))

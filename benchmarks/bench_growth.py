@@ -193,4 +193,6 @@ def run(quick: bool = False) -> dict:
 if __name__ == "__main__":
     import json
 
-    print(json.dumps(run(quick=False), indent=2, default=float))
+    from sim.bench import script_args
+    a = script_args(__doc__)
+    print(json.dumps(run(quick=a.quick), indent=2, default=float))

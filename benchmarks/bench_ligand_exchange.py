@@ -257,13 +257,20 @@ def _calibration_rate(n_sets: int) -> dict:
 
 
 if __name__ == "__main__":
+    import argparse
     import json
 
-    def _opt(name, default=None):
-        return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
-
-    sizes = _opt("--sizes")
-    rec = run(quick="--quick" in sys.argv, full="--full" in sys.argv,
-              sizes=[int(x) for x in sizes.split(",")] if sizes else None,
-              reference_upto=int(_opt("--reference-upto", 1000)), only_throughput="--only-throughput" in sys.argv)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small populations (what `nanokin bench "
+                    "--quick` runs)")
+    ap.add_argument("--full", action="store_true", help="also the largest populations")
+    ap.add_argument("--sizes", help="comma-separated population sizes (clusters), e.g. 1000,10000")
+    ap.add_argument("--reference-upto", type=int, default=1000,
+                    help="largest population also run with the sum-tree reference (default 1000)")
+    ap.add_argument("--only-throughput", action="store_true",
+                    help="only the kernel throughput rows")
+    a = ap.parse_args()
+    rec = run(quick=a.quick, full=a.full,
+              sizes=[int(x) for x in a.sizes.split(",")] if a.sizes else None,
+              reference_upto=a.reference_upto, only_throughput=a.only_throughput)
     print(json.dumps(rec, indent=2))

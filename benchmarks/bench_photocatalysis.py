@@ -161,6 +161,6 @@ def run(quick: bool = False) -> dict:
 
 if __name__ == "__main__":
     import json
-    import sys
-
-    print(json.dumps(run(quick="--quick" in sys.argv), indent=2, default=float))
+    from sim.bench import script_args
+    a = script_args(__doc__)
+    print(json.dumps(run(quick=a.quick), indent=2, default=float))

@@ -158,5 +158,5 @@ def _calibration_path(model, table, values, n_sets: int) -> dict:
 
 
 if __name__ == "__main__":
-    quick = "--quick" in sys.argv
-    print(json.dumps(run(quick), indent=2, default=float))
+    from sim.bench import script_args
+    print(json.dumps(run(script_args(__doc__).quick), indent=2, default=float))

@@ -152,6 +152,23 @@ def nanokin_process(name, t_end, method, cold=False):
     return out
 
 
+def numba_floor_process():
+    """The start-up every numba program pays, as the floor of nanokin's: a fresh Python
+    process that imports numpy and numba and calls a one-line ``@njit(cache=True)``
+    function whose compiled code is already in the on-disk cache (numba's first dispatch
+    initialises its typing context and LLVM before it can load any cached kernel)."""
+    from sim.bionetgen import run_process
+    with tempfile.TemporaryDirectory(prefix="nk_floor_") as wd:
+        (Path(wd) / "one_line.py").write_text(
+            "from numba import njit\n\n@njit(cache=True)\ndef f(x):\n    return x + 1\n")
+        code = "import numpy, numba\nimport one_line\none_line.f(1)\n"
+        env = dict(os.environ, PYTHONPATH=wd, NUMBA_CACHE_DIR=str(Path(wd) / "cache"))
+        run_process([sys.executable, "-c", code], timeout=600, cwd=wd, env=env)  # fill cache
+        outs = [run_process([sys.executable, "-c", code], timeout=600, cwd=wd, env=env)
+                for _ in range(STARTUP_RUNS)]
+    return _med([o["wall_s"] for o in outs]), _med([o["cpu_s"] for o in outs])
+
+
 class Side:
     """One tool of a network case: start-up measured, ``n`` trajectories per repeat
     chosen, ``rep(r)`` runs one repeat and returns (wall, cpu, events) with the
@@ -567,6 +584,9 @@ def run(quick: bool = False, models=None, peers=None, memory: bool | None = None
         if on_network is not None:
             on_network({"rows": rows, "notes": notes + ["partial: stopped after " + name]})
     if memory:
+        fw, fc = numba_floor_process()
+        rows.append(dict(network="-", tool="numba floor: fresh process, one cached one-line "
+                         "function", floor_startup_s=fw, floor_startup_cpu_s=fc))
         for method in ("direct", "rssa", "rssacr"):
             out = nanokin_process(models[0], TINY_T, method, cold=True)
             rows.append(dict(network=models[0], tool=f"nanokin {method} cold start",
@@ -693,6 +713,10 @@ def markdown(rec: dict) -> str:
                          f"{r['ode_cpu_s']:.3g} | {r['ode_spread']:.2f} | "
                          f"{r['ode_startup_s']:.3g} | {r['max_rel_diff_vs_bionetgen']:.1e} | "
                          f"{r['ode_ratio']:.2f} | {r['ode_cpu_ratio']:.2f} |")
+    for r in [r for r in rec["rows"] if "floor_startup_s" in r]:
+        lines.append("")
+        lines.append(f"Start-up floor of any numba program ({r['tool']}): "
+                     f"{r['floor_startup_s']:.2f} s wall ({r['floor_startup_cpu_s']:.2f} s CPU).")
     cold = [r for r in rec["rows"] if "cold_start_s" in r]
     if cold:
         lines.append("")

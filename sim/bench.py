@@ -18,6 +18,27 @@ from sim.paths import repo_root
 from sim.store import atomic_path, provenance
 
 
+def script_args(doc: str, argv=None, positional: tuple[str, str, list] | None = None):
+    """The command line of a ``benchmarks/bench_*.py`` script: ``--help`` (the first line
+    of the script's docstring, nothing run) and ``--quick``; ``positional`` = (name, help,
+    choices) adds optional positional names restricted to ``choices``."""
+    import argparse
+    ap = argparse.ArgumentParser(description=doc.strip().splitlines()[0],
+                                 epilog="Also run by `nanokin bench [--quick]`.")
+    ap.add_argument("--quick", action="store_true",
+                    help="the smaller cases that `nanokin bench --quick` runs")
+    if positional:
+        name, text, choices = positional
+        ap.add_argument(name, nargs="*", metavar=name.upper(),
+                        help=f"{text}; one of {', '.join(choices)}")
+    a = ap.parse_args(argv)
+    if positional:
+        bad = [x for x in getattr(a, name) if x not in choices]
+        if bad:   # checked here: argparse rejects an empty nargs="*" list with choices (3.11)
+            ap.error(f"unknown {name}: {', '.join(bad)} (allowed: {', '.join(choices)})")
+    return a
+
+
 def best_time(fn, repeat: int = 3):
     """Run ``fn`` ``repeat`` times; return (best wall time in s, last result)."""
     best = float("inf")

@@ -17,6 +17,10 @@ never ``fixed``.  Fitted values live in ``inputs/fitted/<model>.json`` (posterio
 summary) and ``inputs/fitted/<model>.h5`` (posterior samples); they are read when
 used, never at import.  Any experiment file overrides any parameter by name in a
 ``[parameters]`` table (checked by :meth:`ParameterTable.check_overrides`).
+Every shipped parameter declares finite ``bounds``, fixed ones included: the physical
+range an override may take (a rate constant >= 0, a pKa on the pKa scale, a fraction
+in 0..1), so a wrong sign or unit is refused at load (tests/test_config.py); a
+parameter without bounds gets the limit of every number (|x| <= 1e12).
 
 Priors are stated in the parameter's sampling coordinate ``z``: ``z = x`` for
 ``normal`` and ``uniform``, ``z = log10 x`` for ``lognormal`` and ``loguniform``.

@@ -64,12 +64,23 @@ def plain_axes(ax) -> None:
             fmt.set_scientific(False)
 
 
+def percentiles(samples, q=(5.0, 95.0)):
+    """Percentiles ``q`` over the draws (axis 0) of ``samples`` ignoring NaN (failed draws);
+    a column without any finite draw gives NaN (no All-NaN warning)."""
+    s = np.asarray(samples, dtype=float)
+    out = np.full((len(q),) + s.shape[1:], np.nan)
+    ok = np.isfinite(s).any(axis=0)
+    if ok.any():
+        out[:, ok] = np.nanpercentile(s[:, ok], q, axis=0)
+    return out
+
+
 def band(ax, x, samples, color=None, label=None, q=(5.0, 95.0)):
     """Shade the ``q`` percentile band of ``samples`` (shape ``(n_draws, len(x))``)."""
     s = np.asarray(samples, dtype=float)
     if s.ndim != 2 or s.shape[0] < 2:
         return None
-    lo, hi = np.nanpercentile(s, q, axis=0)
+    lo, hi = percentiles(s, q)
     return ax.fill_between(x, lo, hi, color=color, alpha=BAND_ALPHA, lw=0, label=label)
 
 

@@ -247,14 +247,33 @@ def test_config_error_pickles():
     assert str(back) == str(err) and back.key == "a.b"
 
 
-def test_parameter_overrides_without_bounds_get_the_default_limit():
+def test_every_parameter_of_every_model_declares_its_range():
+    """Bounds are the physical range an override may take (a rate >= 0, a pKa on the pKa
+    scale ...), declared for fixed parameters too, so a wrong sign is refused at load."""
+    from sim.model import available_models
+    for name in available_models(include_hidden=True):
+        table = get_model(name).parameters
+        for p in table or []:
+            assert math.isfinite(p.bounds[0]) and math.isfinite(p.bounds[1]), (name, p.name)
+            assert p.bounds[0] <= p.value <= p.bounds[1]
+
+
+def test_a_negative_rate_constant_override_is_refused_naming_its_range():
     text = 'model = "photocatalysis"\n[parameters]\nk_et_per_s = {}\n'
-    model = get_model("photocatalysis")
-    assert not math.isfinite(model.parameters["k_et_per_s"].bounds[1])
     assert parse_experiment(text.format("1e9"), file="p.toml").parameters == {"k_et_per_s": 1e9}
     with pytest.raises(ConfigError, match="out of range") as info:
-        parse_experiment(text.format("1e300"), file="p.toml")
-    assert info.value.key == "parameters.k_et_per_s" and "<= 1e+12" in info.value.allowed
+        parse_experiment(text.format("-2e8"), file="p.toml")
+    assert info.value.key == "parameters.k_et_per_s" and ">= 0" in info.value.allowed
+    assert "s^-1" in info.value.allowed
+
+
+def test_parameter_overrides_without_bounds_get_the_default_limit():
+    from sim.params import Parameter, ParameterTable
+    table = ParameterTable("t", [Parameter("k", 1.0, "1/s", "fixed", "assumed: a test")])
+    assert table.check_overrides({"k": 1e9}) == {"k": 1e9}
+    with pytest.raises(ConfigError, match="out of range") as info:
+        table.check_overrides({"k": 1e300}, file="p.toml")
+    assert info.value.key == "parameters.k" and "<= 1e+12" in info.value.allowed
 
 
 def test_relative_file_paths_are_read_from_the_experiment_files_folder(tmp_path, monkeypatch):

@@ -160,7 +160,7 @@ def uio66_curve(model, quick: bool = True, draws: int = N_DRAWS):
     sets = [table.values()] + ([] if quick else table.draws(draws, seed=0))
     sz = series_sizes(model, [with_eq(base, e) for e in UIO66_EQ], sets)
     if sz.shape[0] > 2:
-        lo, hi = np.nanpercentile(sz[1:], [5, 95], axis=0)
+        lo, hi = plotting.percentiles(sz[1:], (5.0, 95.0))
     else:
         lo = hi = np.full(len(UIO66_EQ), np.nan)
     return UIO66_EQ, sz[0], lo, hi

@@ -24,27 +24,34 @@ _TABLE = [
               "assumed: Ti alkoxide hydrolysis is fast, a half-life of minutes at 0.1-0.2 M "
               "water (value at 110 °C and nu = 0.68)",
               "M(OR)4 / MCl4 + H2O -> growth unit, rate k_act [P][H2O]; the water used per metal "
-              "is the node's oxo/hydroxo O per metal (material file)"),
+              "is the node's oxo/hydroxo O per metal (material file)",
+              bounds=(0, 1e+06)),
     Parameter("e_act_J_mol", 50e3, "J/mol", "fixed",
               "assumed: typical activation energy of alkoxide hydrolysis",
-              "Arrhenius activation energy of k_act"),
+              "Arrhenius activation energy of k_act",
+              bounds=(0, 300000)),
     Parameter("s_release_per_nu", 3.0, "1/nu", "fixed",
               "assumed: bulkier alkoxides hold Ti less tightly and release it faster "
               "(sign from Fabrizio et al., Chem. Sci. 2023, 14, 8946, DFT); magnitude assumed",
-              "k_act ∝ exp(s_release (nu - nu_ref))"),
+              "k_act ∝ exp(s_release (nu - nu_ref))",
+              bounds=(-20, 20)),
     # ------------------------------------------------------------ side product
     Parameter("k_tio2_M2_s", 2e-3, "1/(M² s)", "fixed",
               "assumed: condensation to amorphous TiO2 needs excess water (second order in "
               "H2O), small at <= 0.5 vol% water",
-              "activated Ti -> amorphous TiO2 at k [M_T][H2O]²"),
+              "activated Ti -> amorphous TiO2 at k [M_T][H2O]²",
+              bounds=(0, 1e+06)),
     Parameter("e_tio2_J_mol", 50e3, "J/mol", "fixed",
               "assumed: same order as the hydrolysis activation energy",
-              "Arrhenius activation energy of k_tio2"),
+              "Arrhenius activation energy of k_tio2",
+              bounds=(0, 300000)),
     # ------------------------------------------------------------ equilibria
     Parameter("pka_base", 10.73, "1", "fixed", "CRC Handbook (dimethylammonium, aqueous)",
-              "baseH+ ⇌ base + H+ (dimethylamine from DMF decomposition)"),
+              "baseH+ ⇌ base + H+ (dimethylamine from DMF decomposition)",
+              bounds=(-10, 50)),
     Parameter("pkw", 14.0, "1", "fixed", "aqueous autoprotolysis (used on the aqueous pKa scale)",
-              "H2O ⇌ H+ + OH-"),
+              "H2O ⇌ H+ + OH-",
+              bounds=(0, 50)),
     # ------------------------------------------------------------ base from DMF hydrolysis
     # HCONMe2 + H2O -> HNMe2 + HCOOH.  DMF is the source of dimethylamine (and formate) in
     # solvothermal MOF syntheses (Burrows et al., CrystEngComm 2005, 7, 548); amide hydrolysis
@@ -59,20 +66,24 @@ _TABLE = [
               bounds=(1e-10, 1e-4), prior=Prior("lognormal", 1.0)),
     Parameter("e_dmf_hydrolysis_J_mol", 90e3, "J/mol", "fixed",
               "assumed: activation energy typical of amide hydrolysis (80-100 kJ/mol)",
-              "Arrhenius activation energy of the DMF hydrolysis"),
+              "Arrhenius activation energy of the DMF hydrolysis",
+              bounds=(0, 300000)),
     Parameter("dmf_acid_catalysis_per_M", 1e3, "1/M", "fixed",
               "assumed: acid-catalysed amide hydrolysis dominates below pH ~3 (k_H/k_0 ~ 1e3 1/M)",
-              "K_H: rate enhancement per mol/L of H+ (aqueous-scale [H+] of the speciation)"),
+              "K_H: rate enhancement per mol/L of H+ (aqueous-scale [H+] of the speciation)",
+              bounds=(0, 1e+08)),
     # ------------------------------------------------------------ carboxylate binding (LFER)
     Parameter("log_beta_benzoate", 3.0, "log10(1/M)", "fixed",
               "assumed: no metal(IV) carboxylate constants in DMF found; benzoate below the "
               "linker (material files) and >= formate as the seed paper states (Fabrizio 2023: "
               "benzoic acid has comparable or larger metal-ligand stability constants than formic)",
-              "log10 beta of metal + benzoate (the reference of the LFER)"),
+              "log10 beta of metal + benzoate (the reference of the LFER)",
+              bounds=(-5, 30)),
     Parameter("lfer_slope", 0.5, "1", "fixed",
               "assumed: metal-carboxylate stability rises with carboxylate basicity (Bronsted-type "
               "relation; slopes 0.3-1 for hard metal ions), 0.5",
-              "d log10 beta / d pKa for solution binding and surface capping of carboxylates"),
+              "d log10 beta / d pKa for solution binding and surface capping of carboxylates",
+              bounds=(0, 2)),
     # ------------------------------------------------------------ surface competition
     Parameter("log_k_cap", 2.0, "log10(1/M)", "calibrated",
               "calibrated: sizes and U-shape; prior: carboxylate adsorption constants on oxide "
@@ -90,11 +101,13 @@ _TABLE = [
               bounds=(-3e3, 8e3), prior=Prior("normal", 1.5e3)),
     Parameter("log_k_metal_surface", 3.0, "log10(1/M)", "fixed",
               "assumed: Ti units bind surface sites more strongly than the modulator",
-              "log10 K_M of the Ti unit on surface sites (competes with capping)"),
+              "log10 K_M of the Ti unit on surface sites (competes with capping)",
+              bounds=(-5, 30)),
     # ------------------------------------------------------------ nucleation
     Parameter("gamma_J_m2", 0.01, "J/m²", "fixed",
               "assumed: low MOF/solution interfacial energy, order 0.01 J/m²",
-              "interfacial energy in the CNT barrier and the capillary length"),
+              "interfacial energy in the CNT barrier and the capillary length",
+              bounds=(0.0001, 5)),
     Parameter("log_nuc_prefactor", 27.0, "log10(1/(L s))", "calibrated",
               "calibrated: sizes and dispersity at the optimum; prior: CNT kinetic prefactors "
               "1e30-1e35 m^-3 s^-1 (homogeneous) and far lower (heterogeneous), Kashchiev & "
@@ -123,16 +136,20 @@ _TABLE = [
               bounds=(-3.0, 3.0), prior=Prior("normal", 1.0)),
     # ------------------------------------------------------------ growth
     Parameter("k_surface_nm_s", 1e2, "nm/s", "fixed", "assumed: surface integration fast",
-              "surface rate constant of growth at 110 °C"),
+              "surface rate constant of growth at 110 °C",
+              bounds=(0, 1e+09)),
     Parameter("e_growth_J_mol", 40e3, "J/mol", "fixed",
               "assumed: typical surface integration barrier",
-              "Arrhenius activation energy of k_surface"),
+              "Arrhenius activation energy of k_surface",
+              bounds=(0, 300000)),
     Parameter("diffusion_nm2_s", 1e9, "nm²/s", "fixed",
               "Stokes-Einstein order for a ~1 nm Ti-oxo unit in DMF (1e-9 m²/s)",
-              "diffusion coefficient of the growth unit at 110 °C (∝ T)"),
+              "diffusion coefficient of the growth unit at 110 °C (∝ T)",
+              bounds=(1000, 1e+12)),
     Parameter("csat_growth_M", 1e-7, "mol/L", "fixed",
               "assumed: free Ti units are sparingly soluble over the crystal",
-              "solubility of free Ti units over a flat crystal face (Gibbs-Thomson reference)"),
+              "solubility of free Ti units over a flat crystal face (Gibbs-Thomson reference)",
+              bounds=(1e-30, 1)),
     # ------------------------------------------------------------ experimental inputs
     Parameter("ambient_water_vol_percent", 0.3, "vol % of DMF", "nuisance",
               "nuisance: water of the syntheses without added water (benzoic-acid, precursor "

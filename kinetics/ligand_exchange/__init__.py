@@ -3,16 +3,23 @@
 A population of clusters, each with its 18 S sites (12 core, 6 apex; see
 :mod:`structures.sites`), exchanges ligands with free thiols, dithiols and a disulfide
 held as concentrations (M) that every event consumes and releases.  The labelled state
-space is about 10^7 configurations, so no reaction network is built: the kernel keeps
-per-cluster propensity sums in binary sum trees and draws events with Gillespie's
-direct method (O(log N) per event).
+space is about 10^7 configurations, so no reaction network is built: the kernel
+(:func:`kernel.simulate_population`) holds the population as lists of exchangeable sites
+grouped by site class and ligand, plus lists of dangling dithiol ends, and draws events
+with Gillespie's direct method over those lists: an exchange is chosen from per-ligand,
+per-site-class totals (a few dozen numbers recomputed exactly each event) and then a
+uniform pick inside one list; ring closures from the closure weights of the dangling
+ends, whose running total the kernel keeps.
+The earlier layout with per-cluster propensities in binary sum trees
+(:func:`kernel.simulate_population_tree`) is kept as the plain reference the tests
+compare with.
 
 Modules:
 
 ``config``       the experiment-file schema
 ``parameters``   the parameter table (every number of the mechanism, its kind, prior, source)
-``kernel``       numba kernels (sum trees, propensities, the population SSA, the batch over
-                 parameter sets)
+``kernel``       numba kernels (site lists, propensities, the population SSA, its sum-tree
+                 reference, the batch over parameter sets)
 ``system``       experiment + parameter set -> kernel arrays; the rules (docstring); drivers
 ``observables``  compositions, mass spectrum, fractions; the reference observables
 ``checks``       numerical self-checks (validation rows of kind ``check``)

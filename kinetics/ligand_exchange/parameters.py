@@ -53,7 +53,8 @@ PARAMETERS = ParameterTable(NAME, [
         "Guo, Murray et al. 2005: equilibrium constant 4.0 of arylthiol vs phenylethanethiolate "
         "exchange on Au38 clusters (taken over for Au24Pt)",
         doc="equilibrium constant Au-SR(alkyl) + ArSH = Au-SAr + RSH; the attack of an aliphatic "
-            "thiol is aliphatic_leaving / K_aryl_alkyl (detailed balance)"),
+            "thiol is aliphatic_leaving / K_aryl_alkyl (detailed balance)",
+        bounds=(1e-06, 1e+06)),
     Parameter(
         "dithiol_nucleophile", 1.0, "1", "calibrated",
         _CAL + "prior: no measurement; a neutral alkanethiol is the better nucleophile, its "

@@ -42,21 +42,27 @@ _BRUSH = ("estimate from Brown et al., JACS 2012, 134, 5627 (thiolate-capped CdS
 TABLE = ParameterTable("photocatalysis", [
     # ------------------------------------------------------------------ CdTe QDs + Co catalyst
     Parameter("qd_lifetime_ns", 20.8, "ns", "fixed", "seed 001 ESI, TCSPC (Stern-Volmer section)",
-              "intrinsic exciton lifetime tau0 of the TGA-CdTe QDs"),
+              "intrinsic exciton lifetime tau0 of the TGA-CdTe QDs",
+              bounds=(0.01, 1e+06)),
     Parameter("k_et_per_s", 2.0e8, "s^-1", "fixed",
               "assumed: QD -> molecular acceptor electron transfer spans 1e8-1e10 s^-1 (Wilker "
               "et al. 2014; Young et al. 2016); the low end, not measured for this catalyst",
-              "electron transfer to one bound catalyst"),
+              "electron transfer to one bound catalyst",
+              bounds=(0, 1e+14)),
     Parameter("langmuir_K_per_M", 1.0e6, "M^-1", "fixed",
               "assumed: order of thiolate/carboxylate-anchored complexes on QD surfaces",
-              "catalyst binding constant per surface site"),
+              "catalyst binding constant per surface site",
+              bounds=(0, 1e+15)),
     Parameter("binding_sites_per_qd", 20.0, "1", "fixed",
               "assumed: TGA carboxylate/thiolate sites available to the catalyst",
-              "catalyst binding sites per QD"),
+              "catalyst binding sites per QD",
+              bounds=(1, 1000)),
     Parameter("k_hole_per_M_s", 5.0e7, "M^-1 s^-1", "fixed",
-              "assumed: hole capture by HA- at the QD surface", "hole scavenging by HA-"),
+              "assumed: hole capture by HA- at the QD surface", "hole scavenging by HA-",
+              bounds=(0, 1e+11)),
     Parameter("k_bet_per_s", 5.0e6, "s^-1", "fixed", "assumed: back electron transfer Co(I) -> QD hole",
-              "charge recombination before the hole is filled"),
+              "charge recombination before the hole is filled",
+              bounds=(0, 1e+14)),
     Parameter("k_lig_per_s", 0.0, "s^-1", "fixed",
               "assumed: off for TGA-CdTe. The per-QD damage budget of the former default "
               "(25 s^-1 with n_ligand_crit = 20: " + _BRUSH + ") is not used: seed 001 "
@@ -64,10 +70,12 @@ TABLE = ParameterTable("photocatalysis", [
               "qd_ligand_oxidation_per_photon / qd_barrier_kT chain; set > 0 in [parameters] "
               "to add a per-QD damage chain",
               "hole oxidation of a thiolate ligand counted per QD (with n_ligand_crit: a "
-              "per-QD damage budget; 0 = none)"),
+              "per-QD damage budget; 0 = none)",
+              bounds=(0, 1e+06)),
     Parameter("n_ligand_crit", 20.0, "1", "fixed",
               "assumed: oxidised ligands per QD before it stops (used only when k_lig_per_s > 0; "
-              "sets the sharpness of that loss)", "damage threshold"),
+              "sets the sharpness of that loss)", "damage threshold",
+              bounds=(1, 10000)),
     Parameter("qd_ligand_oxidation_per_photon", 3e-4, "1", "calibrated",
               "calibrated: the rate fall after ~30 h (seed 001, Figs. S8/S9, 70 h run) with the "
               "TON and QE rows. Mechanism: holes trapped on surface thiolates oxidise them to "
@@ -83,7 +91,8 @@ TABLE = ParameterTable("photocatalysis", [
               "assumed: one thioglycolate per surface Cd of a zinc-blende CdTe (111) facet, "
               "4/(sqrt(3) a^2) = 5.5 nm^-2 with a = 0.6481 nm (the lattice constant used for "
               "Cd per QD); n_lig = density x pi D^2 = 126 for D = 2.7 nm",
-              "thiolate ligands per nm^2 of QD core surface"),
+              "thiolate ligands per nm^2 of QD core surface",
+              bounds=(0, 20)),
     Parameter("qd_barrier_kT", 35.0, "kT", "calibrated",
               "calibrated: the rate fall after ~30 h with the TON and QE rows. ln W0, the "
               "stability ratio of the fully capped colloid (Fuchs; Reerink & Overbeek, Discuss. "
@@ -115,19 +124,25 @@ TABLE = ParameterTable("photocatalysis", [
     Parameter("catalyst_radius_nm", 0.5, "nm", "fixed",
               "assumed: half the ~1 nm size of a Co(N2S2) unit of [(bme-dach)Co]2 (Stokes "
               "radius for the diffusion limit only)",
-              "hydrodynamic radius of the catalyst (Smoluchowski diffusion limit)"),
+              "hydrodynamic radius of the catalyst (Smoluchowski diffusion limit)",
+              bounds=(0.05, 100)),
     Parameter("qd_ligand_shell_nm", 0.5, "nm", "fixed",
               "assumed: ~0.5 nm thioglycolate shell added to the Peng core radius",
-              "ligand shell added to the QD core radius (hydrodynamic radius)"),
+              "ligand shell added to the QD core radius (hydrodynamic radius)",
+              bounds=(0, 10)),
     Parameter("water_viscosity_mPa_s", 0.890, "mPa s", "fixed",
               "water at 25 C, 0.890 mPa s (CRC Handbook of Chemistry and Physics)",
-              "solvent viscosity (Stokes-Einstein, Smoluchowski)"),
-    Parameter("pKa1_ascorbic", 4.17, "1", "fixed", "CRC Handbook (25 °C)", "H2A <-> HA-"),
-    Parameter("pKa2_ascorbic", 11.57, "1", "fixed", "CRC Handbook (25 °C)", "HA- <-> A2-"),
+              "solvent viscosity (Stokes-Einstein, Smoluchowski)",
+              bounds=(0.1, 1000)),
+    Parameter("pKa1_ascorbic", 4.17, "1", "fixed", "CRC Handbook (25 °C)", "H2A <-> HA-",
+              bounds=(-10, 50)),
+    Parameter("pKa2_ascorbic", 11.57, "1", "fixed", "CRC Handbook (25 °C)", "HA- <-> A2-",
+              bounds=(-10, 50)),
     Parameter("epsilon_ratio_excitation", 2.5, "1", "fixed",
               "assumed: eps(400 nm)/eps(first exciton) of small CdTe QDs (absorption spectra "
               "rise ~2-3x from the first exciton to 400 nm)",
-              "absorption at the excitation band relative to the first exciton"),
+              "absorption at the excitation band relative to the first exciton",
+              bounds=(0.001, 1000)),
     Parameter("xe_incident_flux_umol_h", 2000.0, "umol photons h^-1", "nuisance",
               "nuisance: seed 001 states a 300 W Xe lamp with a >400 nm cut-off, no power; prior "
               "20 mW-1 W on the sample in the 400-520 nm band (spot of a few cm^2), i.e. "
@@ -189,7 +204,8 @@ TABLE = ParameterTable("photocatalysis", [
     Parameter("pvk_fw_k1_per_h", 0.01, "h^-1", "fixed",
               "assumed: Finke-Watzky nucleation much slower than growth, k2/k1 ~ 1e2-1e4 "
               "(Finney & Finke, J. Colloid Interface Sci. 2008, 317, 351)",
-              "Finke-Watzky nucleation A -> B"),
+              "Finke-Watzky nucleation A -> B",
+              bounds=(0, 1000)),
     Parameter("pvk_fw_k2_per_h", 3.0, "h^-1", "calibrated",
               "calibrated: induction period ~2 h of the rods (seed 002 Fig. 2d); prior centre "
               "3 h^-1, in-situ photodeposition of ~1 wt% Pt taken as complete within ~1-2 h of "
@@ -197,9 +213,12 @@ TABLE = ParameterTable("photocatalysis", [
               "Finke-Watzky autocatalytic growth A + B -> 2B (per A0)",
               bounds=(0.03, 300.0), prior=Prior("lognormal", 0.5)),
     Parameter("pvk_dG_ref_eV", 1.0, "eV", "fixed", "definition: reference driving force of k_ref",
-              "dG_ref"),
+              "dG_ref",
+              bounds=(-5, 5)),
     Parameter("pvk_vacancy_ref", 0.463, "1", "fixed",
-              "definition: the cubes' Pb(δ+) fraction (seed 002, Table S5)", "v_ref of k_ref"),
+              "definition: the cubes' Pb(δ+) fraction (seed 002, Table S5)", "v_ref of k_ref",
+              bounds=(0, 1)),
     Parameter("pvk_E_H2_V", 0.0, "V vs NHE", "fixed", "E(H+/H2) at pH ~0 (saturated HBr)",
-              "proton couple"),
+              "proton couple",
+              bounds=(-5, 5)),
 ])

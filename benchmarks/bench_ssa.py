@@ -119,6 +119,12 @@ def _row(tool, startup, per_wall, per_cpu, events, events_from, n, peak_mb=None,
                 peak_mb=peak_mb, status=status)
 
 
+def _peak(*xs):
+    """Largest known peak memory (NaN = a process too short to be read)."""
+    xs = [x for x in xs if x is not None and x == x]
+    return max(xs) if xs else float("nan")
+
+
 def _n_for(seconds, target):
     return max(1, int(math.ceil(target / max(seconds, 1e-6))))
 
@@ -281,7 +287,7 @@ def _process_side(tool, run_one, T, target, events_from, budget, ours_events=Non
         return Side(tool, (float("nan"), float("nan")), 0, None, events_from, T,
                     status=f"not run: its start-up (T = 1e-9) did not finish within {budget:g} s")
     startup = (_med([u[0]["wall_s"] for u in ups]), _med([u[0]["cpu_s"] for u in ups]))
-    peak = [max(u[0]["peak_mb"] for u in ups)]
+    peak = [_peak(*(u[0]["peak_mb"] for u in ups))]
     avail = available_memory_bytes()
     if avail and peak[0] * 2**20 > 0.5 * avail:
         return Side(tool, startup, 0, None, events_from, T, peak[0],
@@ -302,7 +308,7 @@ def _process_side(tool, run_one, T, target, events_from, budget, ours_events=Non
         status = (f"T = {t_run:g} instead of {T:g}: a trajectory to T did not finish "
                   f"within {budget:g} s")
     n = _n_for(st["wall_s"] - startup[0], target)
-    peak[0] = max(peak[0], st["peak_mb"])
+    peak[0] = _peak(peak[0], st["peak_mb"])
 
     def rep(r):
         wall = cpu = 0.0
@@ -313,7 +319,7 @@ def _process_side(tool, run_one, T, target, events_from, budget, ours_events=Non
                 raise RuntimeError(f"{tool} failed (exit {st.get('returncode')})")
             wall += st["wall_s"] - startup[0]
             cpu += st["cpu_s"] - startup[1]
-            peak[0] = max(peak[0], st["peak_mb"])
+            peak[0] = _peak(peak[0], st["peak_mb"])
             events += ev if ev is not None else ours_events
         return wall, cpu, events, n
     side = Side(tool, startup, n, rep, events_from, t_run, None, status)

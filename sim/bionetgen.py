@@ -103,6 +103,15 @@ def run_process(cmd, *, stdin_text: str | None = None, timeout: float = 3600,
     """Run one external program and measure it: returns dict(returncode, stdout, stderr,
     wall_s, cpu_s (user + system of that process), peak_mb (its maximum resident set)).
 
+    The peak is the program's own high-water mark (``VmHWM`` of ``/proc/PID/status``,
+    read every ~10 ms by a thread while it runs): the kernel's ``ru_maxrss`` of a child
+    also counts the pages it shares with this process at the fork, so a large Python
+    parent made ``true`` report ~480 MB.  ``ru_maxrss`` is used only when it exceeds this
+    process's resident set at the fork (then it is the program's own, or a reaped
+    descendant's); the readings cover the program's descendants too (BNG2.pl runs
+    NFsim).  A program that ends before the first reading and stays below that gets
+    NaN (unknown).
+
     ``memory_limit_bytes`` caps the program's address space (RLIMIT_AS), so a program
     that would not fit in memory fails with an allocation error instead of pushing
     the machine into swap or the OOM killer.  A program still running after
@@ -121,20 +130,67 @@ def run_process(cmd, *, stdin_text: str | None = None, timeout: float = 3600,
         fin.write_text(stdin_text or "")
         fout, ferr = Path(td) / "out", Path(td) / "err"
         with fin.open("rb") as i, fout.open("wb") as o, ferr.open("wb") as e:
+            parent_kb = _status_kb(os.getpid(), "VmRSS") or 0
             t0 = time.perf_counter()
             proc = subprocess.Popen([str(c) for c in cmd], stdin=i, stdout=o, stderr=e,
                                     cwd=cwd, env=env, preexec_fn=limit)
             timer = threading.Timer(timeout, proc.kill)
             timer.start()
+            done = threading.Event()
+            hwm = [0]
+
+            def watch():
+                while not done.is_set():
+                    for pid in _process_tree(proc.pid):     # BNG2.pl starts NFsim ...
+                        kb = _status_kb(pid, "VmHWM")
+                        if kb:
+                            hwm[0] = max(hwm[0], kb)
+                    done.wait(0.01)
+            watcher = threading.Thread(target=watch, daemon=True)
+            watcher.start()
             try:
                 _, status, ru = os.wait4(proc.pid, 0)
             finally:
                 timer.cancel()
+                done.set()
             wall = time.perf_counter() - t0
+            watcher.join()
             proc.returncode = os.waitstatus_to_exitcode(status)
+        peak_kb = float(hwm[0])
+        if ru.ru_maxrss > parent_kb:
+            peak_kb = max(peak_kb, ru.ru_maxrss)
+        elif not peak_kb:   # ended before the first reading: only "at most this" is known
+            peak_kb = float("nan")
         return dict(returncode=proc.returncode, stdout=fout.read_text(errors="replace"),
                     stderr=ferr.read_text(errors="replace"), wall_s=wall,
-                    cpu_s=ru.ru_utime + ru.ru_stime, peak_mb=ru.ru_maxrss / 1024.0)
+                    cpu_s=ru.ru_utime + ru.ru_stime, peak_mb=peak_kb / 1024.0)
+
+
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (``/proc/PID/task/*/children``)."""
+    out, todo = [], [pid]
+    while todo and len(out) < 1000:
+        q = todo.pop()
+        out.append(q)
+        try:
+            for task in os.listdir(f"/proc/{q}/task"):
+                with open(f"/proc/{q}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except (OSError, ValueError):
+            pass
+    return out
+
+
+def _status_kb(pid: int, key: str) -> int | None:
+    """A ``kB`` field of ``/proc/PID/status`` (VmRSS, VmHWM ...), None when unreadable."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 _ACTIONS = ("simulate", "simulate_ode", "simulate_ssa", "simulate_nf", "simulate_pla",

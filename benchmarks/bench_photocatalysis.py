@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from kinetics.photocatalysis import MODEL
-from kinetics.photocatalysis.chemistry import qd_rates
+from kinetics.photocatalysis.chemistry import monomer_fraction, qd_rates
 from kinetics.photocatalysis.kernel import qd_h2_kmc
 from kinetics.photocatalysis.master_equation import qd_h2_master, poisson_weights
 from kinetics.photocatalysis.observables import reference
@@ -34,7 +34,8 @@ from sim.rng import stream_states
 def scipy_reference(rates, t_out: np.ndarray, rtol: float = 1e-8) -> np.ndarray:
     """Mean H2 per QD at ``t_out`` by ``solve_ivp`` (BDF): for each catalyst count m the
     n1 master equation (birth-death chain), the damage chain and the cumulative H2
-    dH2_m/dt = S_m(t)·<n1>_m·k_e f_H/m, stacked into one system.  The linear part is one
+    dH2_m/dt = S_m(t)·F(t)·<n1>_m·k_e f_H/m (F: the fraction of QDs not yet aggregated,
+    :func:`chemistry.monomer_fraction`), stacked into one system.  The linear part is one
     sparse matrix ``L`` (right-hand side ``L @ y`` plus the H2 rows), and the analytic
     sparse Jacobian is passed to the solver."""
     import scipy.sparse as sp
@@ -80,12 +81,13 @@ def scipy_reference(rates, t_out: np.ndarray, rtol: float = 1e-8) -> np.ndarray:
 
     def rhs(t, y):
         d = L @ y
-        d[h_idx] += (1.0 - y[qn_idx]) * (N @ y)
+        d[h_idx] += (1.0 - y[qn_idx]) * monomer_fraction(t, *rates.aggregation) * (N @ y)
         return d
 
     def jac(t, y):
-        alive = sp.diags(1.0 - y[qn_idx])
-        dq = sp.csr_matrix((-(N @ y), (h_idx, qn_idx)), shape=(off, off))
+        f = monomer_fraction(t, *rates.aggregation)
+        alive = sp.diags(f * (1.0 - y[qn_idx]))
+        dq = sp.csr_matrix((-f * (N @ y), (h_idx, qn_idx)), shape=(off, off))
         return (L + H @ (alive @ N) + dq).tocsc()
 
     sol = solve_ivp(rhs, (0.0, t_out[-1]), y0, method="BDF", t_eval=t_out, rtol=rtol,

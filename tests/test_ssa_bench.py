@@ -46,3 +46,18 @@ def test_bench_ssa_rows_against_bionetgen():
     assert "| multistate |" in bench.markdown(rec)
     # comparing a run with itself: every ratio unchanged
     assert all(abs(d) < 1e-12 for *_, d in bench.compare(rec, rec))
+
+
+def test_a_peer_whose_start_up_outweighs_its_simulation_gets_no_figure():
+    """Process time minus the median start-up can come out negative when the start-up
+    varies more than the simulation lasts: that row is reported as not measured, never
+    as a (negative) time per event that makes the peer look faster."""
+    bench = _load()
+    side = bench.Side("peer", (4.8, 4.8), 2, None, "own count", 0.25)
+    side.per_w, side.per_c, side.events = [-1738.0, 900.0, 1200.0], [-1764.0, 910.0, 1190.0], [7e4] * 3
+    row = side.row()
+    assert row["status"].startswith("not measured") and "4.80 s" in row["status"]
+    assert row["ns_per_event"] != row["ns_per_event"]              # NaN
+    good = bench.Side("peer", (0.1, 0.1), 2, None, "own count", 5.0)
+    good.per_w, good.per_c, good.events = [900.0, 1000.0, 1100.0], [900.0, 1000.0, 1100.0], [1e6] * 3
+    assert good.row()["ns_per_event"] == 1000.0 and good.row()["status"] == "ok"

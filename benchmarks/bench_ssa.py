@@ -782,10 +782,13 @@ if __name__ == "__main__":
     ap.add_argument("--compare", help="a JSON file of an earlier run: print ratio changes")
     a = ap.parse_args()
 
+    from sim.store import provenance
+    started = provenance(extra={"argv": sys.argv[1:]})
+
     def save(rec):
         if a.json:
             tmp = Path(a.json + ".tmp")
-            tmp.write_text(json.dumps(rec, indent=2, default=str))
+            tmp.write_text(json.dumps({**rec, "provenance": started}, indent=2, default=str))
             os.replace(tmp, a.json)
     rec = run(a.quick, a.model, a.peer, budget=a.budget, on_network=save)
     for row in rec["rows"]:

@@ -141,23 +141,33 @@ def chunk_sizes(first: int = 1000, target_s: float = 0.25, max_size: int = 1 << 
             n = int(min(max_size, max(1, n * min(4.0, max(0.25, target_s / dt)))))
 
 
+def kernel_thread(target, name: str = "nanokin-kernel") -> threading.Thread:
+    """A daemon thread that runs ``target()`` (a compiled kernel) with the caller's numba
+    thread count: numba's count is per thread, so a new thread would otherwise use all
+    of NUMBA_NUM_THREADS whatever the caller set."""
+    import numba
+    n_threads = numba.get_num_threads()
+
+    def run():
+        numba.set_num_threads(n_threads)
+        target()
+    return threading.Thread(target=run, name=name, daemon=True)
+
+
 def call(fn, *args, grace: float = 1.0, poll: float = 0.05):
     """``fn(*args)`` run in a thread so that a Ctrl-C is seen while it runs (for long
     ``nogil`` kernels that cannot return early); see the module doc."""
     if not _main_thread():
         return fn(*args)
-    import numba
     box: dict = {}
-    n_threads = numba.get_num_threads()   # per thread in numba: the worker takes the caller's
 
     def target():
         try:
-            numba.set_num_threads(n_threads)
             box["value"] = fn(*args)
         except BaseException as exc:  # re-raised in the caller's thread
             box["error"] = exc
 
-    worker = threading.Thread(target=target, name="nanokin-kernel", daemon=True)
+    worker = kernel_thread(target)
     with deferred():
         worker.start()
         while worker.is_alive():

@@ -654,21 +654,19 @@ def simulate(compiled, times, n_trajectories: int = 1, seed: int = 0, method: st
     if threading.current_thread() is not threading.main_thread():
         fn(*args)
     else:
-        # the kernel runs without the GIL in a worker thread, so the main thread can
-        # take Ctrl-C and tell the kernel (ctl[1]) to stop; numba's thread count is per
-        # thread, so the worker takes the caller's (numba.set_num_threads before the call)
-        import numba
+        # the kernel runs without the GIL in a worker thread (with the caller's numba
+        # thread count), so the main thread can take Ctrl-C and tell the kernel (ctl[1])
+        # to stop
+        from sim.interrupt import kernel_thread
         err = []
-        n_threads = numba.get_num_threads()
 
         def work():
             try:
-                numba.set_num_threads(n_threads)
                 fn(*args)
             except BaseException as exc:  # noqa: BLE001  re-raised in the caller
                 err.append(exc)
 
-        th = threading.Thread(target=work, daemon=True)
+        th = kernel_thread(work)
         th.start()
         try:
             while th.is_alive():

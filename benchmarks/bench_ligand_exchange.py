@@ -257,12 +257,10 @@ def _calibration_rate(n_sets: int) -> dict:
 
 
 if __name__ == "__main__":
-    import argparse
     import json
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="small populations (what `nanokin bench "
-                    "--quick` runs)")
+    from sim.bench import script_parser
+    ap = script_parser(__doc__)
     ap.add_argument("--full", action="store_true", help="also the largest populations")
     ap.add_argument("--sizes", help="comma-separated population sizes (clusters), e.g. 1000,10000")
     ap.add_argument("--reference-upto", type=int, default=1000,

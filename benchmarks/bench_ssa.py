@@ -190,13 +190,13 @@ class Side:
         self.per_w, self.per_c, self.events = [], [], []
 
     def row(self):
-        ok = [k for k in range(len(self.per_w)) if self.per_w[k] > 0 and self.per_c[k] > 0]
-        if self.per_w and len(ok) < len(self.per_w):
-            # a repeat shorter than the median start-up it is corrected by: no figure
-            self.status = (f"not measured: in {len(self.per_w) - len(ok)} of {len(self.per_w)} "
-                           f"repeats the process time was below the median start-up "
-                           f"({self.startup[0]:.2f} s), so start-up outweighs the simulation")
-            self.per_w, self.per_c = [], []
+        short = sum(w <= 0 or c <= 0 for w, c in zip(self.per_w, self.per_c))
+        if short:   # a repeat shorter than the median start-up it is corrected by: no figure
+            return _row(self.tool, self.startup, [float("nan")], [float("nan")], 0,
+                        self.events_from, 0, self.peak_mb,
+                        status=f"not measured: in {short} of {len(self.per_w)} repeats the "
+                               f"process time was below the median start-up "
+                               f"({self.startup[0]:.2f} s), so start-up outweighs the simulation")
         if not self.per_w:
             return _row(self.tool, self.startup, [float("nan")], [float("nan")], 0,
                         self.events_from, 0, self.peak_mb, status=self.status)
@@ -770,10 +770,10 @@ def compare(a: dict, b: dict) -> list[tuple]:
 
 
 if __name__ == "__main__":
-    import argparse
     import json
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
+
+    from sim.bench import script_parser
+    ap = script_parser(__doc__)
     ap.add_argument("--model", action="append", choices=list(END_TIMES))
     ap.add_argument("--peer", action="append", choices=[p[0] for p in PEERS])
     ap.add_argument("--json")

@@ -18,15 +18,22 @@ from sim.paths import repo_root
 from sim.store import atomic_path, provenance
 
 
-def script_args(doc: str, argv=None, positional: tuple[str, str, list] | None = None):
-    """The command line of a ``benchmarks/bench_*.py`` script: ``--help`` (the first line
-    of the script's docstring, nothing run) and ``--quick``; ``positional`` = (name, help,
-    choices) adds optional positional names restricted to ``choices``."""
+def script_parser(doc: str):
+    """The argument parser of a ``benchmarks/bench_*.py`` script: ``--help`` (the first
+    line of the script's docstring, nothing run) and ``--quick``; a script adds its own
+    options to it."""
     import argparse
     ap = argparse.ArgumentParser(description=doc.strip().splitlines()[0],
                                  epilog="Also run by `nanokin bench [--quick]`.")
     ap.add_argument("--quick", action="store_true",
                     help="the smaller cases that `nanokin bench --quick` runs")
+    return ap
+
+
+def script_args(doc: str, argv=None, positional: tuple[str, str, list] | None = None):
+    """Parsed :func:`script_parser` arguments; ``positional`` = (name, help, choices) adds
+    optional positional names restricted to ``choices``."""
+    ap = script_parser(doc)
     if positional:
         name, text, choices = positional
         ap.add_argument(name, nargs="*", metavar=name.upper(),
